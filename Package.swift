@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Release builds are compiled with -Ounchecked for the numeric kernels (bounds checks are
+// replaced by explicit shape preconditions at layer boundaries); debug builds keep all checks.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "colad",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "colad", targets: ["colad"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C shims over the native libraries.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+
+        // Tensors, layers with forward/backward, optimizer, RNG, safetensors.
+        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+        // Detector networks (backbone, FPN, PAA head) built from a ModelConfig.
+        .target(name: "Models", dependencies: ["Engine"], swiftSettings: fast),
+        // MPI groups and collectives.
+        .target(name: "Comm", dependencies: ["CMPI"], swiftSettings: fast),
+
+        .executableTarget(
+            name: "colad",
+            dependencies: [
+                "Engine", "Models", "Comm",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast),
+
+        // Non-public helpers for tests: assertClose, fixture loading.
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,32 @@
+// Pointwise activation, forward and backward.
+//   x, y, dy, dx  [any shape];  y = max(x, 0);  dx = dy · [y > 0]
+
+public final class ReLU {
+    private var savedOutput: Tensor?
+    public init() {}
+
+    public func forward(_ x: Tensor, training: Bool = true) -> Tensor {
+        var y = x
+        y.withMutablePointer { p in for i in 0..<x.count where p[i] < 0 { p[i] = 0 } }
+        savedOutput = training ? y : nil
+        return y
+    }
+
+    /// In-place variant: consumes `x`.
+    public func forward(consuming x: inout Tensor, training: Bool = true) -> Tensor {
+        let n = x.count
+        x.withMutablePointer { p in for i in 0..<n { p[i] = max(p[i], 0) } }
+        savedOutput = training ? x : nil
+        return x
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let y = savedOutput, y.shape == dy.shape else { preconditionFailure("ReLU.backward without a training forward") }
+        var dx = dy
+        dx.withMutablePointer { pd in y.withPointer { py in
+            for i in 0..<dy.count where py[i] <= 0 { pd[i] = 0 }
+        } }
+        savedOutput = nil
+        return dx
+    }
+}

@@ -1,0 +1,220 @@
+// 2-D convolution, NHWC, forward and backward side by side.
+// Legend: N batch, H/W input rows/cols, C input channels, O output channels, K kernel side,
+// S stride, P padding, Ho/Wo output rows/cols, R = N·Ho·Wo output positions, KKC = K·K·C.
+//
+//   x     [N, H, W, C]
+//   w     [O, K, K, C]        (row-major; note: OHWI, not PyTorch's OIHW)
+//   b     [O]                 (optional)
+//   cols  [R, KKC]            im2col of x, column index (kh·K + kw)·C + c
+//   y     [N, Ho, Wo, O] = cols · wᵀ + b      — one sgemm over the whole batch
+//
+// Backward:  dW += dYᵀ · cols,  db += Σ_r dY,  dcols = dY · W,  dx = col2im(dcols).
+// A 1×1 stride-1 unpadded conv uses x itself as `cols` (no copy).
+
+/// Geometry of one convolution.
+public struct ConvGeometry: Equatable {
+    public let inChannels, outChannels, kernel, stride, padding: Int
+    public func outSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+    public var patch: Int { kernel * kernel * inChannels }
+    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+}
+
+public final class Conv2D {
+    public let geometry: ConvGeometry
+    public let weight: Parameter
+    public let bias: Parameter?
+    // Saved by forward for backward.
+    private var savedCols: [Float] = []
+    private var savedInput: Tensor?
+    private var savedShape: [Int] = []
+
+    /// A second application of `other`'s weights with its own saved activations (weights
+    /// shared across pyramid levels); gradients accumulate into the same buffer.
+    public init(sharing other: Conv2D) {
+        geometry = other.geometry; weight = other.weight; bias = other.bias
+    }
+
+    public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
+                kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false,
+                weightInit: Initializer? = nil, biasInit: Initializer = .constant(0)) {
+        geometry = ConvGeometry(inChannels: inChannels, outChannels: outChannels,
+                                kernel: kernel, stride: stride, padding: padding)
+        let fanOut = outChannels * kernel * kernel
+        weight = store.register("\(name).weight", shape: [outChannels, kernel, kernel, inChannels],
+                                init: weightInit ?? .kaimingNormal(fan: fanOut))
+        self.bias = bias ? store.register("\(name).bias", shape: [outChannels], init: biasInit) : nil
+    }
+
+    /// y = conv(x). With `training`, saves what backward needs.
+    public func forward(_ x: Tensor, training: Bool = true) -> Tensor {
+        let g = geometry
+        precondition(x.shape.count == 4 && x.c == g.inChannels,
+                     "Conv2D(\(weight.name)): input \(x.shape), expected [N,H,W,\(g.inChannels)]")
+        let (n, ho, wo) = (x.n, g.outSize(x.h), g.outSize(x.w))
+        let r = n * ho * wo
+        let o = g.outChannels
+        var y = Tensor(shape: [n, ho, wo, o]) { _ in }
+        savedShape = x.shape
+        if g.isPointwise {
+            x.withPointer { px in y.withMutablePointer { py in
+                sgemm(transB: true, m: r, n: o, k: g.patch, a: px, lda: g.patch,
+                      b: weight.values, ldb: g.patch, c: py, ldc: o)
+            } }
+            savedInput = training ? x : nil
+            savedCols = []
+        } else {
+            var cols = [Float](unsafeUninitializedCapacity: r * g.patch) { buf, c in
+                x.withPointer { im2col($0, shape: x.shape, g, into: buf.baseAddress!) }
+                c = r * g.patch
+            }
+            cols.withUnsafeMutableBufferPointer { pc in y.withMutablePointer { py in
+                sgemm(transB: true, m: r, n: o, k: g.patch, a: pc.baseAddress!, lda: g.patch,
+                      b: weight.values, ldb: g.patch, c: py, ldc: o)
+            } }
+            savedCols = training ? cols : []
+            savedInput = nil
+        }
+        if let bias {
+            let pb = bias.values
+            y.withMutablePointer { py in
+                for i in 0..<r { for j in 0..<o { py[i * o + j] += pb[j] } }
+            }
+        }
+        return y
+    }
+
+    /// Accumulates dW (and db) and returns dx. `needInputGrad: false` skips dx (first layer).
+    @discardableResult
+    public func backward(_ dy: Tensor, needInputGrad: Bool = true) -> Tensor? {
+        let g = geometry
+        let xs = savedShape
+        let (n, ho, wo, o) = (xs[0], g.outSize(xs[1]), g.outSize(xs[2]), g.outChannels)
+        let r = n * ho * wo
+        precondition(dy.shape == [n, ho, wo, o], "Conv2D(\(weight.name)).backward: dy \(dy.shape)")
+        if let bias {
+            let db = bias.grads
+            dy.withPointer { pdy in
+                for i in 0..<r { for j in 0..<o { db[j] += pdy[i * o + j] } }
+            }
+        }
+        let colsPtr: (UnsafePointer<Float>) -> Void = { pc in
+            dy.withPointer { pdy in
+                sgemm(transA: true, m: o, n: g.patch, k: r, a: pdy, lda: o, b: pc, ldb: g.patch,
+                      beta: 1, c: self.weight.grads, ldc: g.patch)
+            }
+        }
+        if g.isPointwise {
+            guard let x = savedInput else { preconditionFailure("Conv2D.backward without a training forward") }
+            x.withPointer(colsPtr)
+        } else {
+            precondition(savedCols.count == r * g.patch, "Conv2D.backward without a training forward")
+            savedCols.withUnsafeBufferPointer { colsPtr($0.baseAddress!) }
+        }
+        guard needInputGrad else { release(); return nil }
+        var dx: Tensor
+        if g.isPointwise {
+            dx = Tensor(shape: xs) { pdx in
+                dy.withPointer { pdy in
+                    sgemm(m: r, n: g.patch, k: o, a: pdy, lda: o, b: weight.values, ldb: g.patch, c: pdx, ldc: g.patch)
+                }
+            }
+        } else {
+            // Reuse the saved cols buffer as dcols.
+            savedCols.withUnsafeMutableBufferPointer { pc in
+                dy.withPointer { pdy in
+                    sgemm(m: r, n: g.patch, k: o, a: pdy, lda: o, b: weight.values, ldb: g.patch,
+                          c: pc.baseAddress!, ldc: g.patch)
+                }
+            }
+            dx = Tensor(shape: xs, repeating: 0)
+            savedCols.withUnsafeBufferPointer { pc in
+                dx.withMutablePointer { col2im(pc.baseAddress!, shape: xs, g, into: $0) }
+            }
+        }
+        release()
+        return dx
+    }
+
+    /// Drops saved activations.
+    public func release() { savedCols = []; savedInput = nil }
+}
+
+/// cols[r, (kh·K+kw)·C + c] = x[n, ho·S−P+kh, wo·S−P+kw, c] (0 outside).
+@inline(__always)
+func im2col(_ x: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
+    let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+    let (k, s, p) = (g.kernel, g.stride, g.padding)
+    let (ho, wo) = (g.outSize(h), g.outSize(w))
+    var row = cols
+    for b in 0..<n {
+        let xb = x + b * h * w * c
+        for oy in 0..<ho {
+            for ox in 0..<wo {
+                var dst = row
+                for kh in 0..<k {
+                    let iy = oy * s - p + kh
+                    if iy < 0 || iy >= h {
+                        dst.update(repeating: 0, count: k * c); dst += k * c; continue
+                    }
+                    for kw in 0..<k {
+                        let ix = ox * s - p + kw
+                        if ix < 0 || ix >= w { dst.update(repeating: 0, count: c) }
+                        else { dst.update(from: xb + (iy * w + ix) * c, count: c) }
+                        dst += c
+                    }
+                }
+                row += g.patch
+            }
+        }
+    }
+}
+
+/// Adjoint of im2col: dx[n, iy, ix, c] += dcols[r, (kh·K+kw)·C + c]. `dx` must be zeroed.
+@inline(__always)
+func col2im(_ cols: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into dx: UnsafeMutablePointer<Float>) {
+    let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+    let (k, s, p) = (g.kernel, g.stride, g.padding)
+    let (ho, wo) = (g.outSize(h), g.outSize(w))
+    var row = cols
+    for b in 0..<n {
+        let xb = dx + b * h * w * c
+        for oy in 0..<ho {
+            for ox in 0..<wo {
+                var src = row
+                for kh in 0..<k {
+                    let iy = oy * s - p + kh
+                    if iy < 0 || iy >= h { src += k * c; continue }
+                    for kw in 0..<k {
+                        let ix = ox * s - p + kw
+                        if ix >= 0 && ix < w {
+                            let d = xb + (iy * w + ix) * c
+                            for j in 0..<c { d[j] += src[j] }
+                        }
+                        src += c
+                    }
+                }
+                row += g.patch
+            }
+        }
+    }
+}
+
+/// Naive direct-loop convolution, the reference the fast path is tested against.
+/// Returns y for x [N,H,W,C], w [O,K,K,C], b [O] or empty.
+public func referenceConv2D(x: Tensor, weight: [Float], bias: [Float], _ g: ConvGeometry) -> Tensor {
+    let (n, h, w, c) = (x.n, x.h, x.w, x.c)
+    let (ho, wo, o, k) = (g.outSize(h), g.outSize(w), g.outChannels, g.kernel)
+    var y = Tensor(shape: [n, ho, wo, o])
+    for b in 0..<n { for oy in 0..<ho { for ox in 0..<wo { for oc in 0..<o {
+        var acc: Double = bias.isEmpty ? 0 : Double(bias[oc])
+        for kh in 0..<k { for kw in 0..<k {
+            let iy = oy * g.stride - g.padding + kh, ix = ox * g.stride - g.padding + kw
+            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+            for ic in 0..<c {
+                acc += Double(x.data[((b * h + iy) * w + ix) * c + ic]) * Double(weight[((oc * k + kh) * k + kw) * c + ic])
+            }
+        } }
+        y.data[((b * ho + oy) * wo + ox) * o + oc] = Float(acc)
+    } } } }
+    return y
+}

@@ -1,0 +1,24 @@
+// The `colad` executable. Subcommands live one per file; exit codes are decided here only:
+// 0 success, 1 a user-facing error (bad input, failed run), 2 usage errors (ArgumentParser).
+import ArgumentParser
+import Foundation
+
+@main
+struct Colad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "colad",
+        abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
+        version: "0.1.0",
+        subcommands: [Bench.self, Diag.self])
+}
+
+/// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.
+func fail(_ error: Error) -> Never {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+
+func printJSON(_ object: Any) {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}
