@@ -42,6 +42,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

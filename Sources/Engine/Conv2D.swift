@@ -14,6 +14,10 @@
 /// Geometry of one convolution.
 public struct ConvGeometry: Equatable {
     public let inChannels, outChannels, kernel, stride, padding: Int
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+    }
     public func outSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
     public var patch: Int { kernel * kernel * inChannels }
     public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }

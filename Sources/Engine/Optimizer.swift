@@ -16,7 +16,7 @@ public final class SGD {
     public let config: SGDConfig
     public private(set) var velocity: [Float]
     public private(set) var steps: Int = 0
-    public unowned let store: ParameterStore
+    public let store: ParameterStore
 
     public init(_ store: ParameterStore, config: SGDConfig = SGDConfig()) {
         self.store = store

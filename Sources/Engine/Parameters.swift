@@ -20,12 +20,17 @@ public struct Parameter {
     public let shape: [Int]
     public let offset: Int
     public let count: Int
-    public unowned let store: ParameterStore
+    /// Strong: a layer keeps its network's buffers alive. (The store itself keeps only plain
+    /// descriptors, so there is no reference cycle.)
+    public let store: ParameterStore
 
     /// Pointer to the values (valid until the store grows; layers re-read it per call).
     @inlinable public var values: UnsafeMutablePointer<Float> { store.values + offset }
     /// Pointer to the gradient accumulator.
     @inlinable public var grads: UnsafeMutablePointer<Float> { store.grads + offset }
+    /// Copies, for tests and checkpoints.
+    public var valueArray: [Float] { Array(UnsafeBufferPointer(start: values, count: count)) }
+    public var gradArray: [Float] { Array(UnsafeBufferPointer(start: grads, count: count)) }
 }
 
 /// Owner of a network's parameter and gradient buffers.
@@ -34,8 +39,12 @@ public final class ParameterStore {
     public private(set) var grads: UnsafeMutablePointer<Float>
     public private(set) var count = 0
     private var capacity: Int
-    public private(set) var parameters: [Parameter] = []
+    private var entries: [(name: String, shape: [Int], offset: Int, count: Int)] = []
     private var index: [String: Int] = [:]
+    /// Every parameter, in registration order (= buffer order).
+    public var parameters: [Parameter] {
+        entries.map { Parameter(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count, store: self) }
+    }
     public let seed: UInt64
 
     public init(seed: UInt64, capacity: Int = 1 << 16) {
@@ -57,15 +66,15 @@ public final class ParameterStore {
         reserve(count + n)
         let p = Parameter(name: name, shape: shape, offset: count, count: n, store: self)
         count += n
-        index[name] = parameters.count
-        parameters.append(p)
+        index[name] = entries.count
+        entries.append((name, shape, p.offset, n))
         initialize(p, initializer)
         p.grads.update(repeating: 0, count: n)
         return p
     }
 
     public func parameter(named name: String) -> Parameter? {
-        index[name].map { parameters[$0] }
+        index[name].map { let e = entries[$0]; return Parameter(name: e.name, shape: e.shape, offset: e.offset, count: e.count, store: self) }
     }
 
     /// Sets every gradient to zero.

@@ -1,0 +1,67 @@
+import XCTest
+import Engine
+import TestSupport
+
+final class GroupNormTests: XCTestCase {
+    /// Hand case: x = [1,2,3,4] as [1,1,2,2] (positions p0=(1,2), p1=(3,4)), one group, γ=1, β=0.
+    /// mean 2.5, var 1.25, rstd = 1/√1.25 = 0.894427 → y = (x−2.5)·rstd = [−1.341641, −0.447214, 0.447214, 1.341641].
+    /// dy = [1,0,0,0]: dβ = [1,0], dγ = [x̂₀, 0] = [−1.341641, 0];
+    /// dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with mean(dx̂)=.25, mean(dx̂·x̂)=−0.335410
+    ///    = [0.268328, −0.357771, −0.089443, 0.178885].
+    func testHandComputed() {
+        let s = ParameterStore(seed: 0)
+        let gn = GroupNorm(s, name: "gn", channels: 2, groups: 1)
+        let y = gn.forward(Tensor(shape: [1, 1, 2, 2], data: [1, 2, 3, 4]))
+        assertClose(y.data, [-1.341641, -0.447214, 0.447214, 1.341641], atol: 1e-5)
+        let dx = gn.backward(Tensor(shape: [1, 1, 2, 2], data: [1, 0, 0, 0]))
+        assertClose(dx.data, [0.268328, -0.357771, -0.089443, 0.178885], atol: 1e-5)
+        assertClose([gn.gamma.grads[0], gn.gamma.grads[1]], [-1.341641, 0], atol: 1e-5)
+        assertClose([gn.beta.grads[0], gn.beta.grads[1]], [1, 0])
+    }
+
+    func testFiniteDifferences() {
+        let s = ParameterStore(seed: 0)
+        let gn = GroupNorm(s, name: "gn", channels: 6, groups: 3)
+        for i in 0..<6 { gn.gamma.values[i] = 0.5 + Float(i) * 0.2; gn.beta.values[i] = Float(i) * 0.1 - 0.3 }
+        let x = randomTensor([2, 3, 2, 6], seed: 11, scale: 2)
+        let dy = randomTensor(x.shape, seed: 12)
+        _ = gn.forward(x)
+        let dx = gn.backward(dy)
+        let loss = { dot(gn.forward(x, training: false), dy) }
+        let num = numericalGradient(of: x, step: 1e-2) { dot(gn.forward($0, training: false), dy) }
+        assertClose(dx.data, num, atol: 3e-3, rtol: 3e-3, "dx")
+        let numG = (0..<6).map { centralDifference(gn.gamma.values, $0, step: 1e-2, loss: loss) }
+        let numB = (0..<6).map { centralDifference(gn.beta.values, $0, step: 1e-2, loss: loss) }
+        assertClose(gn.gamma.gradArray, numG, atol: 3e-3, rtol: 3e-3, "dgamma")
+        assertClose(gn.beta.gradArray, numB, atol: 3e-3, rtol: 3e-3, "dbeta")
+    }
+
+    func testMatchesNumpyReference() throws {
+        let root = try XCTUnwrap(loadFixtureJSON("engine/groupnorm.json") as? [String: Any])
+        let cases = try XCTUnwrap(root["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let i = { (k: String) in c[k] as! Int }
+            let s = ParameterStore(seed: 0)
+            let gn = GroupNorm(s, name: "gn", channels: i("c"), groups: i("groups"))
+            gn.gamma.values.update(from: floats(c["gamma"]), count: i("c"))
+            gn.beta.values.update(from: floats(c["beta"]), count: i("c"))
+            let y = gn.forward(Tensor(shape: [i("n"), i("h"), i("w"), i("c")], data: floats(c["x"])))
+            assertClose(y.data, floats(c["y"]), atol: 1e-5, rtol: 1e-4)
+            let dx = gn.backward(Tensor(shape: y.shape, data: floats(c["dy"])))
+            assertClose(dx.data, floats(c["dx"]), atol: 1e-4, rtol: 1e-4)
+            assertClose(gn.gamma.gradArray, floats(c["dgamma"]), atol: 1e-4, rtol: 1e-4)
+            assertClose(gn.beta.gradArray, floats(c["dbeta"]), atol: 1e-4, rtol: 1e-4)
+        }
+    }
+
+    /// A constant group has zero variance: the output is β and nothing is NaN.
+    func testConstantInputIsFinite() {
+        let s = ParameterStore(seed: 0)
+        let gn = GroupNorm(s, name: "gn", channels: 4, groups: 2)
+        let y = gn.forward(Tensor(shape: [1, 2, 2, 4], repeating: 3))
+        XCTAssertTrue(y.data.allSatisfy { $0 == 0 })
+        let dx = gn.backward(Tensor(shape: [1, 2, 2, 4], repeating: 1))
+        XCTAssertTrue(dx.data.allSatisfy { $0.isFinite })
+    }
+}
