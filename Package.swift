@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
         // Detector networks (backbone, FPN, PAA head) built from a ModelConfig.
         .target(name: "Models", dependencies: ["Engine"], swiftSettings: fast),
+        // COCO bbox evaluation with pycocotools semantics; COCO results files.
+        .target(name: "Evaluation", exclude: ["README.md"]),
         // MPI groups and collectives.
         .target(name: "Comm", dependencies: ["CMPI"], swiftSettings: fast),
 
@@ -42,6 +44,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -37,9 +37,18 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Batch size.") var batch = 8
     @Option(help: "Image side.") var size = 128
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Option(help: "Only time this preset's forward+backward (for profiling); skips the other measurements.") var profilePreset: String?
 
     func run() throws {
         let classes = 6
+        if let name = profilePreset {
+            guard let cfg = ModelConfig.preset(name, numClasses: classes) else { throw ValidationError("unknown preset \(name)") }
+            let net = DetectorNetwork(config: cfg, seed: 3)
+            let images = randomTensor([batch, size, size, 3], seed: 1)
+            let t = medianSeconds(repeats: repeats) { trainStep(net, images) }
+            print(String(format: "%@ fwd+bwd %.1f ms", name, t * 1e3))
+            return
+        }
         // GEMM shapes (M = positions, N = out channels, K = patch) of the small preset's 3×3 convs.
         let b = batch, s = size
         let shapes: [(String, Int, Int, Int)] = [
@@ -119,20 +128,20 @@ struct BenchOps: ParsableCommand {
         for preset in ["tiny", "small"] {
             let net = DetectorNetwork(config: ModelConfig.preset(preset, numClasses: classes)!, seed: 3)
             let images = Tensor(shape: [b, s, s, 3], data: (0..<(b * s * s * 3)).map { _ in Float(rng.nextNormal()) })
-            func step() {
-                let out = net.forward(images)
-                let g = HeadOutputs(cls: out.cls.map { Tensor(shape: $0.shape, repeating: 1e-3) },
-                                    reg: out.reg.map { Tensor(shape: $0.shape, repeating: 1e-3) },
-                                    iou: out.iou.map { Tensor(shape: $0.shape, repeating: 1e-3) })
-                net.backward(g)
-            }
+            func step() { trainStep(net, images) }
             FlopCounter.gemm = 0
             step()
             let flops = Double(FlopCounter.gemm)
             let t = medianSeconds(repeats: repeats) { step() }
             let fwd = medianSeconds(repeats: repeats) { _ = net.forward(images, training: false) }
+            // Share of the step spent inside sgemm (the rest: im2col/col2im, GroupNorm, ReLU, adds, allocation).
+            FlopCounter.timing = true; FlopCounter.gemmNanos = 0
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<3 { step() }
+            let inGemm = Double(FlopCounter.gemmNanos) / Double(DispatchTime.now().uptimeNanoseconds - t1)
+            FlopCounter.timing = false
             result[preset] = ["train_step_ms": t * 1e3, "train_gflops": flops / t / 1e9, "gflop_per_step": flops / 1e9,
-                              "ratio_to_sgemm": flops / t / 1e9 / sgemmGF, "forward_ms": fwd * 1e3,
+                              "ratio_to_sgemm": flops / t / 1e9 / sgemmGF, "forward_ms": fwd * 1e3, "gemm_time_share": inGemm,
                               "parameters": net.parameterCount]
         }
         if json { printJSON(result); return }
@@ -144,9 +153,24 @@ struct BenchOps: ParsableCommand {
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", gnFwd * 1e3, gnBoth * 1e3))
         for preset in ["tiny", "small"] {
             let r = result[preset] as! [String: Any]
-            print(String(format: "%-5@ fwd+bwd %8.1f ms  %6.2f GFLOP/s  (%.0f%% of sgemm)  fwd %.1f ms  %.2f GFLOP/step  %d params",
+            print(String(format: "%-5@ fwd+bwd %8.1f ms  %6.2f GFLOP/s  (%.0f%% of sgemm, %.0f%% of time in sgemm)  fwd %.1f ms  %.2f GFLOP/step  %d params",
                          preset, r["train_step_ms"] as! Double, r["train_gflops"] as! Double, 100 * (r["ratio_to_sgemm"] as! Double),
+                         100 * (r["gemm_time_share"] as! Double),
                          r["forward_ms"] as! Double, r["gflop_per_step"] as! Double, r["parameters"] as! Int))
         }
     }
+}
+
+/// One forward+backward with a constant upstream gradient (the benchmark workload).
+func trainStep(_ net: DetectorNetwork, _ images: Tensor) {
+    let out = net.forward(images)
+    let g = HeadOutputs(cls: out.cls.map { Tensor(shape: $0.shape, repeating: 1e-3) },
+                        reg: out.reg.map { Tensor(shape: $0.shape, repeating: 1e-3) },
+                        iou: out.iou.map { Tensor(shape: $0.shape, repeating: 1e-3) })
+    net.backward(g)
+}
+
+func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var rng = SplitMix64(seed: seed)
+    return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextNormal()) })
 }
