@@ -7,15 +7,13 @@ public final class ReLU {
 
     public func forward(_ x: Tensor, training: Bool = true) -> Tensor {
         var y = x
-        y.withMutablePointer { p in for i in 0..<x.count where p[i] < 0 { p[i] = 0 } }
-        savedOutput = training ? y : nil
-        return y
+        return forward(consuming: &y, training: training)
     }
 
     /// In-place variant: consumes `x`.
     public func forward(consuming x: inout Tensor, training: Bool = true) -> Tensor {
         let n = x.count
-        x.withMutablePointer { p in for i in 0..<n { p[i] = max(p[i], 0) } }
+        x.withMutablePointer { p in Parallel.forChunks(n) { r in for i in r { p[i] = max(p[i], 0) } } }
         savedOutput = training ? x : nil
         return x
     }
@@ -23,8 +21,9 @@ public final class ReLU {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let y = savedOutput, y.shape == dy.shape else { preconditionFailure("ReLU.backward without a training forward") }
         var dx = dy
+        let n = dy.count
         dx.withMutablePointer { pd in y.withPointer { py in
-            for i in 0..<dy.count where py[i] <= 0 { pd[i] = 0 }
+            Parallel.forChunks(n) { r in for i in r { pd[i] = py[i] > 0 ? pd[i] : 0 } }
         } }
         savedOutput = nil
         return dx

@@ -80,8 +80,11 @@ public final class Conv2D {
         }
         if let bias {
             let pb = bias.values
+            let rowsPerImage = ho * wo
             y.withMutablePointer { py in
-                for i in 0..<r { for j in 0..<o { py[i * o + j] += pb[j] } }
+                Parallel.forEach(n) { b in
+                    for i in b * rowsPerImage..<(b + 1) * rowsPerImage { for j in 0..<o { py[i * o + j] += pb[j] } }
+                }
             }
         }
         return y
@@ -96,9 +99,18 @@ public final class Conv2D {
         let r = n * ho * wo
         precondition(dy.shape == [n, ho, wo, o], "Conv2D(\(weight.name)).backward: dy \(dy.shape)")
         if let bias {
-            let db = bias.grads
-            dy.withPointer { pdy in
-                for i in 0..<r { for j in 0..<o { db[j] += pdy[i * o + j] } }
+            // Per-image partial sums, then added in image order (deterministic for any thread count).
+            let db = bias.grads, rowsPerImage = ho * wo
+            var partial = [Float](repeating: 0, count: n * o)
+            partial.withUnsafeMutableBufferPointer { pp in
+                let part = pp.baseAddress!
+                dy.withPointer { pdy in
+                    Parallel.forEach(n) { b in
+                        let acc = part + b * o
+                        for i in b * rowsPerImage..<(b + 1) * rowsPerImage { for j in 0..<o { acc[j] += pdy[i * o + j] } }
+                    }
+                }
+                for b in 0..<n { for j in 0..<o { db[j] += part[b * o + j] } }
             }
         }
         let colsPtr: (UnsafePointer<Float>) -> Void = { pc in
@@ -130,7 +142,7 @@ public final class Conv2D {
                           c: pc.baseAddress!, ldc: g.patch)
                 }
             }
-            dx = Tensor(shape: xs, repeating: 0)
+            dx = Tensor(shape: xs) { _ in }
             savedCols.withUnsafeBufferPointer { pc in
                 dx.withMutablePointer { col2im(pc.baseAddress!, shape: xs, g, into: $0) }
             }
@@ -143,15 +155,14 @@ public final class Conv2D {
     public func release() { savedCols = []; savedInput = nil }
 }
 
-/// cols[r, (kh·K+kw)·C + c] = x[n, ho·S−P+kh, wo·S−P+kw, c] (0 outside).
-@inline(__always)
+/// cols[r, (kh·K+kw)·C + c] = x[n, ho·S−P+kh, wo·S−P+kw, c] (0 outside). Parallel over images.
 func im2col(_ x: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
     let (k, s, p) = (g.kernel, g.stride, g.padding)
     let (ho, wo) = (g.outSize(h), g.outSize(w))
-    var row = cols
-    for b in 0..<n {
+    Parallel.forEach(n) { b in
         let xb = x + b * h * w * c
+        var row = cols + b * ho * wo * g.patch
         for oy in 0..<ho {
             for ox in 0..<wo {
                 var dst = row
@@ -173,15 +184,16 @@ func im2col(_ x: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into col
     }
 }
 
-/// Adjoint of im2col: dx[n, iy, ix, c] += dcols[r, (kh·K+kw)·C + c]. `dx` must be zeroed.
-@inline(__always)
+/// Adjoint of im2col: dx[n, iy, ix, c] = Σ dcols[r, (kh·K+kw)·C + c] over the windows that
+/// cover (iy, ix). Writes (zeroes first) all of dx. Parallel over images.
 func col2im(_ cols: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into dx: UnsafeMutablePointer<Float>) {
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
     let (k, s, p) = (g.kernel, g.stride, g.padding)
     let (ho, wo) = (g.outSize(h), g.outSize(w))
-    var row = cols
-    for b in 0..<n {
+    Parallel.forEach(n) { b in
         let xb = dx + b * h * w * c
+        xb.update(repeating: 0, count: h * w * c)
+        var row = cols + b * ho * wo * g.patch
         for oy in 0..<ho {
             for ox in 0..<wo {
                 var src = row

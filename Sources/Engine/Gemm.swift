@@ -11,6 +11,7 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
     FlopCounter.gemm &+= Int64(2 * m * n * k)
+    if FlopCounter.recording { FlopCounter.shapes.append(GemmShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta)) }
     let t0 = FlopCounter.timing ? DispatchTime.now().uptimeNanoseconds : 0
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -29,4 +30,18 @@ public enum FlopCounter {
     /// When set, wall time inside sgemm is summed into `gemmNanos` (benchmarks only).
     nonisolated(unsafe) public static var timing = false
     nonisolated(unsafe) public static var gemmNanos: UInt64 = 0
+    /// When set, every sgemm call's shape is appended to `shapes` (to replay them raw).
+    nonisolated(unsafe) public static var recording = false
+    nonisolated(unsafe) public static var shapes: [GemmShape] = []
+}
+
+/// One sgemm call's shape, for replaying a network's GEMMs on their own.
+public struct GemmShape: Hashable {
+    public var transA, transB: Bool
+    public var m, n, k: Int
+    public var beta: Float
+    public init(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, beta: Float) {
+        self.transA = transA; self.transB = transB; self.m = m; self.n = n; self.k = k; self.beta = beta
+    }
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 }

@@ -34,60 +34,59 @@ public final class GroupNorm {
     }
 
     public func forward(_ x: Tensor, training: Bool = true) -> Tensor {
-        let c = channels
+        let c = channels, groups = self.groups
         precondition(x.shape.last == c, "GroupNorm(\(gamma.name)): input \(x.shape), expected C = \(c)")
         let n = x.shape[0]
         let p = x.count / (n * c)
         let cg = c / groups
         let m = Double(p * cg)
-        var xhat = [Float](repeating: 0, count: training ? x.count : 0)
+        let eps = Double(self.eps)
+        var xhat = [Float](unsafeUninitializedCapacity: training ? x.count : 0) { _, k in k = training ? x.count : 0 }
         var rstds = [Float](repeating: 0, count: n * groups)
         let (pg, pb) = (gamma.values, beta.values)
+        // Per-image scratch, allocated here so the workers never allocate.
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: n * c)
+        let stats = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * c)
+        defer { sums.deallocate(); stats.deallocate() }
+        sums.initialize(repeating: 0, count: n * c)
         let y = Tensor(shape: x.shape) { py in
-            x.withPointer { px in
-                var chanSum = [Double](repeating: 0, count: c)
-                for b in 0..<n {
+            x.withPointer { px in xhat.withUnsafeMutableBufferPointer { hx in rstds.withUnsafeMutableBufferPointer { rs in
+                let hbase = training ? hx.baseAddress : nil, rbase = rs.baseAddress!
+                Parallel.forEach(n) { b in
                     let xb = px + b * p * c, yb = py + b * p * c
-                    // Pass 1: mean per group.
-                    for j in 0..<c { chanSum[j] = 0 }
+                    let chanSum = sums + b * c, mean = stats + 2 * b * c, rstd = mean + c
+                    // Pass 1: mean per group; pass 2: biased variance (two-pass, as PyTorch).
                     for i in 0..<p { let row = xb + i * c; for j in 0..<c { chanSum[j] += Double(row[j]) } }
-                    var mean = [Float](repeating: 0, count: groups)
                     for gi in 0..<groups {
                         var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
-                        mean[gi] = Float(s / m)
+                        for j in gi * cg..<(gi + 1) * cg { mean[j] = Float(s / m) }
                     }
-                    // Pass 2: variance per group (two-pass, biased, as PyTorch).
                     for j in 0..<c { chanSum[j] = 0 }
                     for i in 0..<p {
                         let row = xb + i * c
-                        for j in 0..<c { let d = Double(row[j] - mean[j / cg]); chanSum[j] += d * d }
+                        for j in 0..<c { let d = Double(row[j] - mean[j]); chanSum[j] += d * d }
                     }
-                    var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
-                    var rstd = [Float](repeating: 0, count: groups)
                     for gi in 0..<groups {
                         var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
-                        rstd[gi] = Float(1.0 / (s / m + Double(eps)).squareRoot())
-                        rstds[b * groups + gi] = rstd[gi]
+                        let r = Float(1.0 / (s / m + eps).squareRoot())
+                        rbase[b * groups + gi] = r
+                        for j in gi * cg..<(gi + 1) * cg { rstd[j] = r }
                     }
-                    for j in 0..<c {
-                        scale[j] = rstd[j / cg] * pg[j]
-                        shift[j] = pb[j] - mean[j / cg] * scale[j]
-                    }
-                    for i in 0..<p {
-                        let row = xb + i * c, out = yb + i * c
-                        for j in 0..<c { out[j] = row[j] * scale[j] + shift[j] }
-                    }
-                    if training {
-                        xhat.withUnsafeMutableBufferPointer { hx in
-                            let hb = hx.baseAddress! + b * p * c
-                            for i in 0..<p {
-                                let row = xb + i * c, out = hb + i * c
-                                for j in 0..<c { out[j] = (row[j] - mean[j / cg]) * rstd[j / cg] }
-                            }
+                    // Pass 3: x̂ and y = x̂·γ + β.
+                    if let hbase {
+                        let hb = hbase + b * p * c
+                        for i in 0..<p {
+                            let row = xb + i * c, out = yb + i * c, h = hb + i * c
+                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; h[j] = v; out[j] = v * pg[j] + pb[j] }
+                        }
+                    } else {
+                        for i in 0..<p {
+                            let row = xb + i * c, out = yb + i * c
+                            for j in 0..<c { out[j] = (row[j] - mean[j]) * rstd[j] * pg[j] + pb[j] }
                         }
                     }
                 }
-            }
+            } } }
         }
         if training { savedXhat = xhat; savedRstd = rstds; savedShape = x.shape }
         return y
@@ -95,39 +94,43 @@ public final class GroupNorm {
 
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == savedShape && !savedXhat.isEmpty, "GroupNorm.backward without a training forward")
-        let c = channels, n = dy.shape[0]
+        let c = channels, n = dy.shape[0], groups = self.groups
         let p = dy.count / (n * c), cg = c / groups
         let m = Double(p * cg)
         let (pg, dgam, dbet) = (gamma.values, gamma.grads, beta.grads)
+        // Per-image partial sums of dy and dy·x̂ per channel (reduced in image order below).
+        var partial = [Double](repeating: 0, count: n * 2 * c)
+        let coef = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n * c)
+        defer { coef.deallocate() }
         let dx = Tensor(shape: dy.shape) { pdx in
             dy.withPointer { pdy in savedXhat.withUnsafeBufferPointer { hx in
-                var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
-                for b in 0..<n {
-                    let db = pdy + b * p * c, xb = hx.baseAddress! + b * p * c, ob = pdx + b * p * c
-                    for j in 0..<c { sumDy[j] = 0; sumDyX[j] = 0 }
-                    for i in 0..<p {
-                        let d = db + i * c, xh = xb + i * c
-                        for j in 0..<c { sumDy[j] += Double(d[j]); sumDyX[j] += Double(d[j] * xh[j]) }
-                    }
-                    var meanD = [Float](repeating: 0, count: groups), meanDX = [Float](repeating: 0, count: groups)
-                    for gi in 0..<groups {
-                        var s1 = 0.0, s2 = 0.0
-                        for j in gi * cg..<(gi + 1) * cg {
-                            dgam[j] += Float(sumDyX[j]); dbet[j] += Float(sumDy[j])
-                            s1 += sumDy[j] * Double(pg[j]); s2 += sumDyX[j] * Double(pg[j])
+                savedRstd.withUnsafeBufferPointer { rs in partial.withUnsafeMutableBufferPointer { pp in
+                    let part = pp.baseAddress!
+                    Parallel.forEach(n) { b in
+                        let db = pdy + b * p * c, xb = hx.baseAddress! + b * p * c, ob = pdx + b * p * c
+                        let sumDy = part + b * 2 * c, sumDyX = sumDy + c
+                        for i in 0..<p {
+                            let d = db + i * c, xh = xb + i * c
+                            for j in 0..<c { sumDy[j] += Double(d[j]); sumDyX[j] += Double(d[j] * xh[j]) }
                         }
-                        meanD[gi] = Float(s1 / m); meanDX[gi] = Float(s2 / m)
+                        let a = coef + 3 * b * c, bq = a + c, cq = bq + c
+                        for gi in 0..<groups {
+                            var s1 = 0.0, s2 = 0.0
+                            for j in gi * cg..<(gi + 1) * cg { s1 += sumDy[j] * Double(pg[j]); s2 += sumDyX[j] * Double(pg[j]) }
+                            let r = rs[b * groups + gi]
+                            for j in gi * cg..<(gi + 1) * cg {
+                                a[j] = r * pg[j]; bq[j] = r * Float(s1 / m); cq[j] = r * Float(s2 / m)
+                            }
+                        }
+                        for i in 0..<p {
+                            let d = db + i * c, xh = xb + i * c, o = ob + i * c
+                            for j in 0..<c { o[j] = a[j] * d[j] - bq[j] - xh[j] * cq[j] }
+                        }
                     }
-                    var a = [Float](repeating: 0, count: c), bq = [Float](repeating: 0, count: c), cq = [Float](repeating: 0, count: c)
-                    for j in 0..<c {
-                        let r = savedRstd[b * groups + j / cg]
-                        a[j] = r * pg[j]; bq[j] = r * meanD[j / cg]; cq[j] = r * meanDX[j / cg]
+                    for b in 0..<n {
+                        for j in 0..<c { dbet[j] += Float(part[b * 2 * c + j]); dgam[j] += Float(part[b * 2 * c + c + j]) }
                     }
-                    for i in 0..<p {
-                        let d = db + i * c, xh = xb + i * c, o = ob + i * c
-                        for j in 0..<c { o[j] = a[j] * d[j] - bq[j] - xh[j] * cq[j] }
-                    }
-                }
+                } }
             } }
         }
         savedXhat = []; savedRstd = []

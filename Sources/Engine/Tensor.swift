@@ -63,7 +63,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
     return Tensor(shape: a.shape) { out in
         a.withPointer { pa in b.withPointer { pb in
-            for i in 0..<a.count { out[i] = pa[i] + pb[i] }
+            Parallel.forChunks(a.count) { r in for i in r { out[i] = pa[i] + pb[i] } }
         } }
     }
 }
@@ -73,6 +73,6 @@ public func addInPlace(_ a: inout Tensor, _ b: Tensor) {
     precondition(a.shape == b.shape, "addInPlace: shapes \(a.shape) and \(b.shape) differ")
     let n = a.count
     a.withMutablePointer { pa in b.withPointer { pb in
-        for i in 0..<n { pa[i] += pb[i] }
+        Parallel.forChunks(n) { r in for i in r { pa[i] += pb[i] } }
     } }
 }

@@ -9,17 +9,42 @@ struct Bench: ParsableCommand {
         subcommands: [BenchOps.self])
 }
 
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    guard !s.isEmpty else { return .nan }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
 /// Median wall time in seconds of `body` over `repeats` runs after `warmup` runs.
 func medianSeconds(repeats: Int, warmup: Int = 1, _ body: () -> Void) -> Double {
     for _ in 0..<warmup { body() }
-    var times: [Double] = []
-    for _ in 0..<max(repeats, 1) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    return median((0..<max(repeats, 1)).map { _ in let t0 = now(); body(); return Double(now() - t0) / 1e9 })
+}
+
+/// Replays a list of GEMM shapes on fresh buffers: what OpenBLAS alone achieves on exactly
+/// the GEMMs a network issues.
+final class GemmReplay {
+    let shapes: [GemmShape]
+    let a: [Float], b: [Float]
+    var c: [Float]
+    init(_ shapes: [GemmShape]) {
+        self.shapes = shapes
+        let maxA = shapes.map { $0.m * $0.k }.max() ?? 0, maxB = shapes.map { $0.n * $0.k }.max() ?? 0
+        let maxC = shapes.map { $0.m * $0.n }.max() ?? 0
+        a = (0..<maxA).map { Float($0 % 7) * 0.1 }; b = (0..<maxB).map { Float($0 % 5) * 0.1 }
+        c = [Float](repeating: 0, count: maxC)
     }
-    times.sort()
-    return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    var flops: Double { shapes.reduce(0) { $0 + $1.flops } }
+    func run() {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            for s in shapes {
+                sgemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: s.transA ? s.m : s.k,
+                      b: pb.baseAddress!, ldb: s.transB ? s.k : s.n, beta: s.beta, c: pc.baseAddress!, ldc: s.n)
+            }
+        } } }
+    }
 }
 
 struct BenchOps: ParsableCommand {
@@ -27,58 +52,34 @@ struct BenchOps: ParsableCommand {
         commandName: "ops",
         abstract: "sgemm, conv forward/backward, GroupNorm and whole-network forward+backward (tiny, small).",
         discussion: """
-        All figures are medians over --repeats runs in one process, so ratios compare like with like.
-        sgemm_gflops is raw cblas_sgemm over the GEMM shapes the `small` preset's convolutions issue
-        at batch 8, 128×128 (total FLOPs / total median time). train_gflops counts the GEMM FLOPs of a
-        forward+backward; ratio_to_sgemm = train_gflops / sgemm_gflops.
+        Every figure is a median over --repeats rounds. The machine is noisy, so each round times the
+        raw-sgemm reference and the network step back to back, and ratio_to_sgemm is the median of the
+        per-round ratios. The reference replays, with cblas_sgemm alone, exactly the GEMM calls (same
+        shapes and transposes) that one forward+backward of that preset issues; sgemm_gflops is that
+        figure for `small`. train_gflops counts the GEMM FLOPs of a forward+backward.
+        conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm).
         """)
 
-    @Option(help: "Timed runs per measurement (median reported).") var repeats = 7
+    @Option(help: "Timed rounds per measurement (medians reported).") var repeats = 9
     @Option(help: "Batch size.") var batch = 8
     @Option(help: "Image side.") var size = 128
     @Flag(help: "Print one JSON object instead of a table.") var json = false
-    @Option(help: "Only time this preset's forward+backward (for profiling); skips the other measurements.") var profilePreset: String?
+    @Option(help: "Only time this preset's forward+backward (for profiling); skips everything else.") var profilePreset: String?
 
     func run() throws {
-        let classes = 6
+        let classes = 6, b = batch, s = size
         if let name = profilePreset {
             guard let cfg = ModelConfig.preset(name, numClasses: classes) else { throw ValidationError("unknown preset \(name)") }
             let net = DetectorNetwork(config: cfg, seed: 3)
-            let images = randomTensor([batch, size, size, 3], seed: 1)
-            let t = medianSeconds(repeats: repeats) { trainStep(net, images) }
-            print(String(format: "%@ fwd+bwd %.1f ms", name, t * 1e3))
+            let images = randomTensor([b, s, s, 3], seed: 1)
+            print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))
             return
         }
-        // GEMM shapes (M = positions, N = out channels, K = patch) of the small preset's 3×3 convs.
-        let b = batch, s = size
-        let shapes: [(String, Int, Int, Int)] = [
-            ("stem 3x3/2", b * (s / 2) * (s / 2), 32, 27),
-            ("layer1 3x3", b * (s / 4) * (s / 4), 32, 288),
-            ("layer2 3x3", b * (s / 8) * (s / 8), 64, 576),
-            ("layer3 3x3", b * (s / 16) * (s / 16), 128, 1152),
-            ("layer4 3x3", b * (s / 32) * (s / 32), 256, 2304),
-            ("head P3 3x3", b * (s / 8) * (s / 8), 64, 576),
-        ]
-        var sgemmFlops = 0.0, sgemmTime = 0.0
-        var perShape: [[String: Any]] = []
-        for (name, m, n, k) in shapes {
-            let a = [Float](repeating: 0.5, count: m * k), w = [Float](repeating: 0.25, count: n * k)
-            var c = [Float](repeating: 0, count: m * n)
-            let t = medianSeconds(repeats: repeats) {
-                a.withUnsafeBufferPointer { pa in w.withUnsafeBufferPointer { pw in c.withUnsafeMutableBufferPointer { pc in
-                    sgemm(transB: true, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pw.baseAddress!, ldb: k,
-                          c: pc.baseAddress!, ldc: n)
-                } } }
-            }
-            let f = 2.0 * Double(m * n * k)
-            sgemmFlops += f; sgemmTime += t
-            perShape.append(["shape": name, "m": m, "n": n, "k": k, "gflops": f / t / 1e9])
-        }
-        let sgemmGF = sgemmFlops / sgemmTime / 1e9
+        var result: [String: Any] = ["threads": blasThreads, "kernel_threads": Parallel.threads, "batch": b,
+                                     "image_size": s, "repeats": repeats]
 
-        // Conv forward / backward over the same layer shapes (3×3, stride 1 except the stem).
+        // Conv forward / backward at the small preset's stage shapes, each against the replay of its own GEMMs.
         let store = ParameterStore(seed: 1)
-        var rng = SplitMix64(seed: 7)
         let convs: [(Conv2D, [Int])] = [
             (Conv2D(store, name: "stem", inChannels: 3, outChannels: 32, kernel: 3, stride: 2, padding: 1), [b, s, s, 3]),
             (Conv2D(store, name: "l1", inChannels: 32, outChannels: 32, kernel: 3, padding: 1), [b, s / 4, s / 4, 32]),
@@ -86,77 +87,75 @@ struct BenchOps: ParsableCommand {
             (Conv2D(store, name: "l3", inChannels: 128, outChannels: 128, kernel: 3, padding: 1), [b, s / 16, s / 16, 128]),
             (Conv2D(store, name: "l4", inChannels: 256, outChannels: 256, kernel: 3, padding: 1), [b, s / 32, s / 32, 256]),
         ]
-        let inputs = convs.map { _, shape in Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextNormal()) }) }
-        var fwdFlops = 0.0, fwdTime = 0.0, bwdFlops = 0.0, bwdTime = 0.0
-        for ((conv, _), x) in zip(convs, inputs) {
-            FlopCounter.gemm = 0
-            let y = conv.forward(x)
-            let ff = Double(FlopCounter.gemm)
-            fwdFlops += ff
-            fwdTime += medianSeconds(repeats: repeats) { _ = conv.forward(x) }
-            let dy = Tensor(shape: y.shape, repeating: 0.01)
-            FlopCounter.gemm = 0
-            _ = conv.forward(x); conv.backward(dy)
-            let bf = Double(FlopCounter.gemm)
-            bwdFlops += bf
-            // Time backward alone: forward (saves cols) outside the timed region.
-            var times: [Double] = []
-            for _ in 0..<max(repeats, 1) {
-                _ = conv.forward(x)
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                conv.backward(dy)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            }
-            times.sort()
-            bwdTime += times[times.count / 2]
+        let inputs = convs.enumerated().map { i, c in randomTensor(c.1, seed: UInt64(10 + i)) }
+        let dys = zip(convs, inputs).map { c, x in Tensor(shape: c.0.forward(x, training: false).shape, repeating: 0.01) }
+        func record(_ body: () -> Void) -> GemmReplay {
+            FlopCounter.shapes = []; FlopCounter.recording = true; body(); FlopCounter.recording = false
+            return GemmReplay(FlopCounter.shapes)
         }
+        let fwdReplay = record { for (c, x) in zip(convs, inputs) { _ = c.0.forward(x) } }
+        let bwdReplay = record { for (c, dy) in zip(convs, dys) { c.0.backward(dy) } }
+        var fwdT: [Double] = [], bwdT: [Double] = [], fwdRef: [Double] = [], bwdRef: [Double] = []
+        for _ in 0..<repeats {
+            var t0 = now(); for (c, x) in zip(convs, inputs) { _ = c.0.forward(x) }; fwdT.append(Double(now() - t0) / 1e9)
+            var tb = 0.0
+            for ((c, _), (x, dy)) in zip(convs, zip(inputs, dys)) {
+                _ = c.forward(x) // saves im2col columns; not timed
+                t0 = now(); c.backward(dy); tb += Double(now() - t0) / 1e9
+            }
+            bwdT.append(tb)
+            t0 = now(); fwdReplay.run(); fwdRef.append(Double(now() - t0) / 1e9)
+            t0 = now(); bwdReplay.run(); bwdRef.append(Double(now() - t0) / 1e9)
+        }
+        let convFwd = fwdReplay.flops / median(fwdT) / 1e9, convBwd = bwdReplay.flops / median(bwdT) / 1e9
+        result["conv_fwd_gflops"] = convFwd
+        result["conv_bwd_gflops"] = convBwd
+        result["conv_fwd_sgemm_gflops"] = fwdReplay.flops / median(fwdRef) / 1e9
+        result["conv_bwd_sgemm_gflops"] = bwdReplay.flops / median(bwdRef) / 1e9
 
-        // GroupNorm forward+backward on a layer1-sized tensor.
-        let gnStore = ParameterStore(seed: 2)
-        let gn = GroupNorm(gnStore, name: "gn", channels: 64, groups: 8)
-        let gx = Tensor(shape: [b, s / 4, s / 4, 64], data: (0..<(b * s * s * 4)).map { _ in Float(rng.nextNormal()) })
-        let gnFwd = medianSeconds(repeats: repeats) { _ = gn.forward(gx, training: false) }
-        let gnBoth = medianSeconds(repeats: repeats) { let y = gn.forward(gx); _ = gn.backward(y) }
+        // GroupNorm forward and forward+backward on a layer1-sized tensor.
+        let gn = GroupNorm(ParameterStore(seed: 2), name: "gn", channels: 64, groups: 8)
+        let gx = randomTensor([b, s / 4, s / 4, 64], seed: 3)
+        result["groupnorm_shape"] = gx.shape
+        result["groupnorm_fwd_ms"] = medianSeconds(repeats: repeats) { _ = gn.forward(gx, training: false) } * 1e3
+        result["groupnorm_fwd_bwd_ms"] = medianSeconds(repeats: repeats) { let y = gn.forward(gx); _ = gn.backward(y) } * 1e3
 
-        var result: [String: Any] = [
-            "threads": blasThreads, "batch": b, "image_size": s, "repeats": repeats,
-            "sgemm_gflops": sgemmGF, "sgemm_shapes": perShape,
-            "conv_fwd_gflops": fwdFlops / fwdTime / 1e9, "conv_bwd_gflops": bwdFlops / bwdTime / 1e9,
-            "conv_fwd_ratio": fwdFlops / fwdTime / 1e9 / sgemmGF, "conv_bwd_ratio": bwdFlops / bwdTime / 1e9 / sgemmGF,
-            "groupnorm_shape": gx.shape, "groupnorm_fwd_ms": gnFwd * 1e3, "groupnorm_fwd_bwd_ms": gnBoth * 1e3,
-        ]
+        // Whole network: step and its GEMM replay, back to back in every round.
         for preset in ["tiny", "small"] {
             let net = DetectorNetwork(config: ModelConfig.preset(preset, numClasses: classes)!, seed: 3)
-            let images = Tensor(shape: [b, s, s, 3], data: (0..<(b * s * s * 3)).map { _ in Float(rng.nextNormal()) })
-            func step() { trainStep(net, images) }
-            FlopCounter.gemm = 0
-            step()
-            let flops = Double(FlopCounter.gemm)
-            let t = medianSeconds(repeats: repeats) { step() }
+            let images = randomTensor([b, s, s, 3], seed: 4)
+            trainStep(net, images) // warm-up
+            let replay = record { trainStep(net, images) }
+            replay.run()
+            var stepT: [Double] = [], refT: [Double] = [], ratios: [Double] = [], gemmShare: [Double] = []
+            for _ in 0..<repeats {
+                FlopCounter.timing = true; FlopCounter.gemmNanos = 0
+                var t0 = now(); trainStep(net, images); let st = Double(now() - t0) / 1e9
+                FlopCounter.timing = false
+                gemmShare.append(Double(FlopCounter.gemmNanos) / 1e9 / st)
+                t0 = now(); replay.run(); let rt = Double(now() - t0) / 1e9
+                stepT.append(st); refT.append(rt); ratios.append(rt / st)
+            }
             let fwd = medianSeconds(repeats: repeats) { _ = net.forward(images, training: false) }
-            // Share of the step spent inside sgemm (the rest: im2col/col2im, GroupNorm, ReLU, adds, allocation).
-            FlopCounter.timing = true; FlopCounter.gemmNanos = 0
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<3 { step() }
-            let inGemm = Double(FlopCounter.gemmNanos) / Double(DispatchTime.now().uptimeNanoseconds - t1)
-            FlopCounter.timing = false
-            result[preset] = ["train_step_ms": t * 1e3, "train_gflops": flops / t / 1e9, "gflop_per_step": flops / 1e9,
-                              "ratio_to_sgemm": flops / t / 1e9 / sgemmGF, "forward_ms": fwd * 1e3, "gemm_time_share": inGemm,
+            result[preset] = ["train_step_ms": median(stepT) * 1e3, "train_gflops": replay.flops / median(stepT) / 1e9,
+                              "sgemm_gflops": replay.flops / median(refT) / 1e9, "ratio_to_sgemm": median(ratios),
+                              "gemm_time_share": median(gemmShare), "forward_ms": fwd * 1e3,
+                              "gflop_per_step": replay.flops / 1e9, "gemm_calls": replay.shapes.count,
                               "parameters": net.parameterCount]
         }
+        let small = result["small"] as! [String: Any]
+        result["sgemm_gflops"] = small["sgemm_gflops"]
         if json { printJSON(result); return }
-        print(String(format: "threads %d, batch %d, %d×%d, medians of %d runs", blasThreads, b, s, s, repeats))
-        print(String(format: "sgemm (small's conv shapes)   %7.2f GFLOP/s", sgemmGF))
-        for p in perShape { print(String(format: "  %-14@ %6d×%4d×%5d %7.2f GFLOP/s", p["shape"] as! String, p["m"] as! Int, p["n"] as! Int, p["k"] as! Int, p["gflops"] as! Double)) }
-        print(String(format: "conv forward                  %7.2f GFLOP/s  (%.0f%% of sgemm)", result["conv_fwd_gflops"] as! Double, 100 * (result["conv_fwd_ratio"] as! Double)))
-        print(String(format: "conv backward (data+weights)  %7.2f GFLOP/s  (%.0f%% of sgemm)", result["conv_bwd_gflops"] as! Double, 100 * (result["conv_bwd_ratio"] as! Double)))
-        print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", gnFwd * 1e3, gnBoth * 1e3))
+        print(String(format: "threads %d (BLAS) / %d (kernels), batch %d, %d×%d, medians of %d rounds", blasThreads, Parallel.threads, b, s, s, repeats))
+        print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
+        print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
+        print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))
         for preset in ["tiny", "small"] {
             let r = result[preset] as! [String: Any]
-            print(String(format: "%-5@ fwd+bwd %8.1f ms  %6.2f GFLOP/s  (%.0f%% of sgemm, %.0f%% of time in sgemm)  fwd %.1f ms  %.2f GFLOP/step  %d params",
-                         preset, r["train_step_ms"] as! Double, r["train_gflops"] as! Double, 100 * (r["ratio_to_sgemm"] as! Double),
-                         100 * (r["gemm_time_share"] as! Double),
-                         r["forward_ms"] as! Double, r["gflop_per_step"] as! Double, r["parameters"] as! Int))
+            print(String(format: "%-5@ fwd+bwd %7.1f ms  %6.2f GFLOP/s  raw sgemm %6.2f GFLOP/s  ratio %.0f%%  (%.0f%% of the step in sgemm; fwd %.1f ms; %.2f GFLOP/step)",
+                         preset, r["train_step_ms"] as! Double, r["train_gflops"] as! Double, r["sgemm_gflops"] as! Double,
+                         100 * (r["ratio_to_sgemm"] as! Double), 100 * (r["gemm_time_share"] as! Double), r["forward_ms"] as! Double,
+                         r["gflop_per_step"] as! Double))
         }
     }
 }
