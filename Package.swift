@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C shims over the native libraries.
@@ -25,13 +24,15 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
 
         // Tensors, layers with forward/backward, optimizer, RNG, safetensors.
-        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fast),
         // Detector networks (backbone, FPN, PAA head) built from a ModelConfig.
-        .target(name: "Models", dependencies: ["Engine"], swiftSettings: fast),
+        .target(name: "Models", dependencies: ["Engine"], exclude: ["README.md"], swiftSettings: fast),
+        // Detection primitives: boxes, delta coder, IoU/GIoU, losses, 1-D GMM, PAA separation.
+        .target(name: "Detection", exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
         .target(name: "Evaluation", exclude: ["README.md"]),
         // MPI groups and collectives.
-        .target(name: "Comm", dependencies: ["CMPI"], swiftSettings: fast),
+        .target(name: "Comm", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: fast),
 
         .executableTarget(
             name: "colad",
@@ -44,6 +45,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],

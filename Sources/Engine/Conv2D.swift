@@ -27,10 +27,25 @@ public final class Conv2D {
     public let geometry: ConvGeometry
     public let weight: Parameter
     public let bias: Parameter?
+    // im2col columns, kept between calls so steady-state training allocates nothing here;
+    // backward reuses the same buffer for dcols.
+    private var cols: UnsafeMutablePointer<Float>?
+    private var colsCapacity = 0
+    private var colsValid = false
     // Saved by forward for backward.
-    private var savedCols: [Float] = []
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
+
+    deinit { cols?.deallocate() }
+
+    private func colsBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > colsCapacity {
+            cols?.deallocate()
+            cols = .allocate(capacity: count)
+            colsCapacity = count
+        }
+        return cols!
+    }
 
     /// A second application of `other`'s weights with its own saved activations (weights
     /// shared across pyramid levels); gradients accumulate into the same buffer.
@@ -65,17 +80,14 @@ public final class Conv2D {
                       b: weight.values, ldb: g.patch, c: py, ldc: o)
             } }
             savedInput = training ? x : nil
-            savedCols = []
         } else {
-            var cols = [Float](unsafeUninitializedCapacity: r * g.patch) { buf, c in
-                x.withPointer { im2col($0, shape: x.shape, g, into: buf.baseAddress!) }
-                c = r * g.patch
-            }
-            cols.withUnsafeMutableBufferPointer { pc in y.withMutablePointer { py in
-                sgemm(transB: true, m: r, n: o, k: g.patch, a: pc.baseAddress!, lda: g.patch,
+            let pc = colsBuffer(r * g.patch)
+            x.withPointer { im2col($0, shape: x.shape, g, into: pc) }
+            y.withMutablePointer { py in
+                sgemm(transB: true, m: r, n: o, k: g.patch, a: pc, lda: g.patch,
                       b: weight.values, ldb: g.patch, c: py, ldc: o)
-            } }
-            savedCols = training ? cols : []
+            }
+            colsValid = training
             savedInput = nil
         }
         if let bias {
@@ -123,8 +135,8 @@ public final class Conv2D {
             guard let x = savedInput else { preconditionFailure("Conv2D.backward without a training forward") }
             x.withPointer(colsPtr)
         } else {
-            precondition(savedCols.count == r * g.patch, "Conv2D.backward without a training forward")
-            savedCols.withUnsafeBufferPointer { colsPtr($0.baseAddress!) }
+            precondition(colsValid && colsCapacity >= r * g.patch, "Conv2D.backward without a training forward")
+            colsPtr(cols!)
         }
         guard needInputGrad else { release(); return nil }
         var dx: Tensor
@@ -135,24 +147,19 @@ public final class Conv2D {
                 }
             }
         } else {
-            // Reuse the saved cols buffer as dcols.
-            savedCols.withUnsafeMutableBufferPointer { pc in
-                dy.withPointer { pdy in
-                    sgemm(m: r, n: g.patch, k: o, a: pdy, lda: o, b: weight.values, ldb: g.patch,
-                          c: pc.baseAddress!, ldc: g.patch)
-                }
+            // Reuse the columns buffer for dcols.
+            let pc = cols!
+            dy.withPointer { pdy in
+                sgemm(m: r, n: g.patch, k: o, a: pdy, lda: o, b: weight.values, ldb: g.patch, c: pc, ldc: g.patch)
             }
-            dx = Tensor(shape: xs) { _ in }
-            savedCols.withUnsafeBufferPointer { pc in
-                dx.withMutablePointer { col2im(pc.baseAddress!, shape: xs, g, into: $0) }
-            }
+            dx = Tensor(shape: xs) { col2im(pc, shape: xs, g, into: $0) }
         }
         release()
         return dx
     }
 
-    /// Drops saved activations.
-    public func release() { savedCols = []; savedInput = nil }
+    /// Drops saved activations (the columns buffer is kept for reuse).
+    public func release() { colsValid = false; savedInput = nil }
 }
 
 /// cols[r, (kh·K+kw)·C + c] = x[n, ho·S−P+kh, wo·S−P+kw, c] (0 outside). Parallel over images.
