@@ -27,6 +27,11 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: fast),
         // Detector networks (backbone, FPN, PAA head) built from a ModelConfig.
         .target(name: "Models", dependencies: ["Engine"], exclude: ["README.md"], swiftSettings: fast),
+        // PNG/JPEG through libpng (png_image API) and libjpeg (setjmp-wrapped errors).
+        .target(name: "CImageCodecs", exclude: ["README.md"],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        // Built-in procedural dataset, COCO read/write, preprocessing, distributed sampler, previews.
+        .target(name: "Datasets", dependencies: ["CImageCodecs", "Detection"], exclude: ["README.md"]),
         // Detection primitives: boxes, delta coder, IoU/GIoU, losses, 1-D GMM, PAA separation.
         .target(name: "Detection", exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
@@ -37,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm",
+                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
@@ -45,6 +50,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Detection", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
