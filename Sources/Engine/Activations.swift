@@ -20,11 +20,13 @@ public final class ReLU {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let y = savedOutput, y.shape == dy.shape else { preconditionFailure("ReLU.backward without a training forward") }
-        var dx = dy
         let n = dy.count
-        dx.withMutablePointer { pd in y.withPointer { py in
-            Parallel.forChunks(n) { r in for i in r { pd[i] = py[i] > 0 ? pd[i] : 0 } }
-        } }
+        let dx = Tensor(shape: dy.shape) { pd in dy.withPointer { pdy in y.withPointer { py in
+            Parallel.forChunks(n) { r in
+                let (o, g, v) = (pd + r.lowerBound, pdy + r.lowerBound, py + r.lowerBound)
+                for i in 0..<r.count { o[i] = v[i] > 0 ? g[i] : 0 }
+            }
+        } } }
         savedOutput = nil
         return dx
     }

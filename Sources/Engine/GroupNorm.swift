@@ -6,6 +6,9 @@
 // Backward (per (n, g), M = P·Cg):
 //   dgamma[c] += Σ dy·xhat,  dbeta[c] += Σ dy,  dxhat = dy·gamma
 //   dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat·xhat))
+// With `relu: true` the layer is GroupNorm followed by ReLU, fused: y = max(0, x̂·γ + β), and
+// backward masks dy where x̂·γ + β ≤ 0 (recomputed from the saved x̂; γ, β do not change between
+// forward and backward). This saves two passes over the activations per norm+ReLU pair.
 // Sums are accumulated in Double (order fixed: positions, then channels), so results are
 // deterministic and the variance does not lose precision on large groups.
 
@@ -15,6 +18,8 @@ public final class GroupNorm {
     public let eps: Float
     public let gamma: Parameter
     public let beta: Parameter
+    /// Fused ReLU after the affine transform.
+    public let relu: Bool
     private var savedXhat: [Float] = []
     private var savedRstd: [Float] = []
     private var savedShape: [Int] = []
@@ -22,13 +27,15 @@ public final class GroupNorm {
     /// A second application of `other`'s affine parameters with its own saved statistics.
     public init(sharing other: GroupNorm) {
         groups = other.groups; channels = other.channels; eps = other.eps; gamma = other.gamma; beta = other.beta
+        relu = other.relu
     }
 
-    public init(_ store: ParameterStore, name: String, channels: Int, groups: Int, eps: Float = 1e-5) {
+    public init(_ store: ParameterStore, name: String, channels: Int, groups: Int, eps: Float = 1e-5, relu: Bool = false) {
         precondition(channels % groups == 0, "GroupNorm(\(name)): \(channels) channels not divisible by \(groups) groups")
         self.groups = groups
         self.channels = channels
         self.eps = eps
+        self.relu = relu
         gamma = store.register("\(name).weight", shape: [channels], init: .constant(1))
         beta = store.register("\(name).bias", shape: [channels], init: .constant(0))
     }
@@ -44,6 +51,7 @@ public final class GroupNorm {
         var xhat = [Float](unsafeUninitializedCapacity: training ? x.count : 0) { _, k in k = training ? x.count : 0 }
         var rstds = [Float](repeating: 0, count: n * groups)
         let (pg, pb) = (gamma.values, beta.values)
+        let floor: Float = relu ? 0 : -.infinity
         // Per-image scratch, allocated here so the workers never allocate.
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: n * c)
         let stats = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * c)
@@ -77,12 +85,12 @@ public final class GroupNorm {
                         let hb = hbase + b * p * c
                         for i in 0..<p {
                             let row = xb + i * c, out = yb + i * c, h = hb + i * c
-                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; h[j] = v; out[j] = v * pg[j] + pb[j] }
+                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; h[j] = v; out[j] = max(v * pg[j] + pb[j], floor) }
                         }
                     } else {
                         for i in 0..<p {
                             let row = xb + i * c, out = yb + i * c
-                            for j in 0..<c { out[j] = (row[j] - mean[j]) * rstd[j] * pg[j] + pb[j] }
+                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; out[j] = max(v * pg[j] + pb[j], floor) }
                         }
                     }
                 }
@@ -97,7 +105,8 @@ public final class GroupNorm {
         let c = channels, n = dy.shape[0], groups = self.groups
         let p = dy.count / (n * c), cg = c / groups
         let m = Double(p * cg)
-        let (pg, dgam, dbet) = (gamma.values, gamma.grads, beta.grads)
+        let (pg, pbeta, dgam, dbet) = (gamma.values, beta.values, gamma.grads, beta.grads)
+        let relu = self.relu
         // Per-image partial sums of dy and dy·x̂ per channel (reduced in image order below).
         var partial = [Double](repeating: 0, count: n * 2 * c)
         let coef = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n * c)
@@ -109,8 +118,16 @@ public final class GroupNorm {
                     Parallel.forEach(n) { b in
                         let db = pdy + b * p * c, xb = hx.baseAddress! + b * p * c, ob = pdx + b * p * c
                         let sumDy = part + b * 2 * c, sumDyX = sumDy + c
+                        if relu {
+                            // Mask dy in place in the output buffer: dỹ = dy · [x̂·γ + β > 0].
+                            for i in 0..<p {
+                                let d = db + i * c, xh = xb + i * c, o = ob + i * c
+                                for j in 0..<c { o[j] = xh[j] * pg[j] + pbeta[j] > 0 ? d[j] : 0 }
+                            }
+                        }
+                        let src = relu ? UnsafePointer(ob) : db
                         for i in 0..<p {
-                            let d = db + i * c, xh = xb + i * c
+                            let d = src + i * c, xh = xb + i * c
                             for j in 0..<c { sumDy[j] += Double(d[j]); sumDyX[j] += Double(d[j] * xh[j]) }
                         }
                         let a = coef + 3 * b * c, bq = a + c, cq = bq + c
@@ -123,7 +140,7 @@ public final class GroupNorm {
                             }
                         }
                         for i in 0..<p {
-                            let d = db + i * c, xh = xb + i * c, o = ob + i * c
+                            let d = src + i * c, xh = xb + i * c, o = ob + i * c
                             for j in 0..<c { o[j] = a[j] * d[j] - bq[j] - xh[j] * cq[j] }
                         }
                     }

@@ -3,34 +3,28 @@
 //   → stage4 /32 (C5). Each stage starts with a stride-2 BasicBlock with projection shortcut.
 import Engine
 
-/// conv → GroupNorm → (ReLU), the unit every tower is made of.
+/// conv → GroupNorm → (ReLU), the unit every tower is made of (the ReLU is fused into the norm).
 final class ConvNormAct {
     let conv: Conv2D
     let norm: GroupNorm
-    let relu: ReLU?
 
     init(_ s: ParameterStore, _ name: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int, relu: Bool,
          weightInit: Initializer? = nil) {
         conv = Conv2D(s, name: "\(name).conv", inChannels: cin, outChannels: cout, kernel: kernel, stride: stride,
                       padding: kernel / 2, weightInit: weightInit)
-        norm = GroupNorm(s, name: "\(name).gn", channels: cout, groups: gnGroups(cout))
-        self.relu = relu ? ReLU() : nil
+        norm = GroupNorm(s, name: "\(name).gn", channels: cout, groups: gnGroups(cout), relu: relu)
     }
 
     init(sharing o: ConvNormAct) {
-        conv = Conv2D(sharing: o.conv); norm = GroupNorm(sharing: o.norm); relu = o.relu == nil ? nil : ReLU()
+        conv = Conv2D(sharing: o.conv); norm = GroupNorm(sharing: o.norm)
     }
 
     func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = norm.forward(conv.forward(x, training: training), training: training)
-        if let relu { y = relu.forward(consuming: &y, training: training) }
-        return y
+        norm.forward(conv.forward(x, training: training), training: training)
     }
 
     func backward(_ dy: Tensor, needInputGrad: Bool = true) -> Tensor? {
-        var d = dy
-        if let relu { d = relu.backward(d) }
-        return conv.backward(norm.backward(d), needInputGrad: needInputGrad)
+        conv.backward(norm.backward(dy), needInputGrad: needInputGrad)
     }
 }
 

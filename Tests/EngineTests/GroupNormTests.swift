@@ -65,3 +65,36 @@ final class GroupNormTests: XCTestCase {
         XCTAssertTrue(dx.data.allSatisfy { $0.isFinite })
     }
 }
+
+final class GroupNormReLUTests: XCTestCase {
+    /// The fused layer equals GroupNorm followed by ReLU, forward and backward (reference: the
+    /// two separate layers), including parameter gradients.
+    func testFusedEqualsSeparateLayers() {
+        let x = randomTensor([2, 3, 4, 8], seed: 21, scale: 2), dy = randomTensor([2, 3, 4, 8], seed: 22)
+        let s1 = ParameterStore(seed: 0), s2 = ParameterStore(seed: 0)
+        let fused = GroupNorm(s1, name: "gn", channels: 8, groups: 4, relu: true)
+        let plain = GroupNorm(s2, name: "gn", channels: 8, groups: 4), relu = ReLU()
+        for i in 0..<8 {
+            for g in [fused, plain] { g.gamma.values[i] = 0.6 + Float(i) * 0.15; g.beta.values[i] = Float(i) * 0.2 - 0.7 }
+        }
+        let yf = fused.forward(x), yp = relu.forward(plain.forward(x))
+        XCTAssertEqual(yf.data, yp.data)
+        XCTAssertTrue(yf.data.contains(0) && yf.data.contains { $0 > 0 }, "the case must exercise both sides of the ReLU")
+        let dxf = fused.backward(dy), dxp = plain.backward(relu.backward(dy))
+        assertClose(dxf.data, dxp.data, atol: 1e-6, rtol: 1e-5)
+        assertClose(fused.gamma.gradArray, plain.gamma.gradArray, atol: 1e-6, rtol: 1e-5)
+        assertClose(fused.beta.gradArray, plain.beta.gradArray, atol: 1e-6, rtol: 1e-5)
+    }
+
+    /// Finite differences through the fused layer (inputs chosen away from the kink).
+    func testFusedFiniteDifferences() {
+        let s = ParameterStore(seed: 0)
+        let gn = GroupNorm(s, name: "gn", channels: 4, groups: 2, relu: true)
+        for i in 0..<4 { gn.beta.values[i] = 0.3 * Float(i) - 0.4 }
+        let x = randomTensor([1, 3, 3, 4], seed: 23), dy = randomTensor([1, 3, 3, 4], seed: 24)
+        _ = gn.forward(x)
+        let dx = gn.backward(dy)
+        let num = numericalGradient(of: x, step: 1e-3) { dot(gn.forward($0, training: false), dy) }
+        assertClose(dx.data, num, atol: 3e-3, rtol: 3e-3)
+    }
+}
