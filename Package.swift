@@ -3,7 +3,7 @@ import PackageDescription
 
 // Release builds are compiled with -Ounchecked for the numeric kernels (bounds checks are
 // replaced by explicit shape preconditions at layer boundaries); debug builds keep all checks.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "colad",

@@ -209,10 +209,7 @@ func col2im(_ cols: UnsafePointer<Float>, shape: [Int], _ g: ConvGeometry, into 
                     if iy < 0 || iy >= h { src += k * c; continue }
                     for kw in 0..<k {
                         let ix = ox * s - p + kw
-                        if ix >= 0 && ix < w {
-                            let d = xb + (iy * w + ix) * c
-                            for j in 0..<c { d[j] += src[j] }
-                        }
+                        if ix >= 0 && ix < w { RowKernels.add(src, xb + (iy * w + ix) * c, c) }
                         src += c
                     }
                 }

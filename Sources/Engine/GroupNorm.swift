@@ -64,16 +64,13 @@ public final class GroupNorm {
                     let xb = px + b * p * c, yb = py + b * p * c
                     let chanSum = sums + b * c, mean = stats + 2 * b * c, rstd = mean + c
                     // Pass 1: mean per group; pass 2: biased variance (two-pass, as PyTorch).
-                    for i in 0..<p { let row = xb + i * c; for j in 0..<c { chanSum[j] += Double(row[j]) } }
+                    for i in 0..<p { RowKernels.accumulate(xb + i * c, chanSum, c) }
                     for gi in 0..<groups {
                         var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
                         for j in gi * cg..<(gi + 1) * cg { mean[j] = Float(s / m) }
                     }
                     for j in 0..<c { chanSum[j] = 0 }
-                    for i in 0..<p {
-                        let row = xb + i * c
-                        for j in 0..<c { let d = Double(row[j] - mean[j]); chanSum[j] += d * d }
-                    }
+                    for i in 0..<p { RowKernels.accumulateSquaredDeviation(xb + i * c, mean, chanSum, c) }
                     for gi in 0..<groups {
                         var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
                         let r = Float(1.0 / (s / m + eps).squareRoot())
@@ -81,17 +78,9 @@ public final class GroupNorm {
                         for j in gi * cg..<(gi + 1) * cg { rstd[j] = r }
                     }
                     // Pass 3: x̂ and y = x̂·γ + β.
-                    if let hbase {
-                        let hb = hbase + b * p * c
-                        for i in 0..<p {
-                            let row = xb + i * c, out = yb + i * c, h = hb + i * c
-                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; h[j] = v; out[j] = max(v * pg[j] + pb[j], floor) }
-                        }
-                    } else {
-                        for i in 0..<p {
-                            let row = xb + i * c, out = yb + i * c
-                            for j in 0..<c { let v = (row[j] - mean[j]) * rstd[j]; out[j] = max(v * pg[j] + pb[j], floor) }
-                        }
+                    let hb = hbase.map { $0 + b * p * c }
+                    for i in 0..<p {
+                        RowKernels.normalize(xb + i * c, mean, rstd, pg, pb, floor, hb.map { $0 + i * c }, yb + i * c, c)
                     }
                 }
             } } }
@@ -119,17 +108,11 @@ public final class GroupNorm {
                         let db = pdy + b * p * c, xb = hx.baseAddress! + b * p * c, ob = pdx + b * p * c
                         let sumDy = part + b * 2 * c, sumDyX = sumDy + c
                         if relu {
-                            // Mask dy in place in the output buffer: dỹ = dy · [x̂·γ + β > 0].
-                            for i in 0..<p {
-                                let d = db + i * c, xh = xb + i * c, o = ob + i * c
-                                for j in 0..<c { o[j] = xh[j] * pg[j] + pbeta[j] > 0 ? d[j] : 0 }
-                            }
+                            // Mask dy into the output buffer: dỹ = dy · [x̂·γ + β > 0].
+                            for i in 0..<p { RowKernels.reluMask(db + i * c, xb + i * c, pg, pbeta, ob + i * c, c) }
                         }
                         let src = relu ? UnsafePointer(ob) : db
-                        for i in 0..<p {
-                            let d = src + i * c, xh = xb + i * c
-                            for j in 0..<c { sumDy[j] += Double(d[j]); sumDyX[j] += Double(d[j] * xh[j]) }
-                        }
+                        for i in 0..<p { RowKernels.accumulateTwo(src + i * c, xb + i * c, sumDy, sumDyX, c) }
                         let a = coef + 3 * b * c, bq = a + c, cq = bq + c
                         for gi in 0..<groups {
                             var s1 = 0.0, s2 = 0.0
@@ -139,10 +122,7 @@ public final class GroupNorm {
                                 a[j] = r * pg[j]; bq[j] = r * Float(s1 / m); cq[j] = r * Float(s2 / m)
                             }
                         }
-                        for i in 0..<p {
-                            let d = src + i * c, xh = xb + i * c, o = ob + i * c
-                            for j in 0..<c { o[j] = a[j] * d[j] - bq[j] - xh[j] * cq[j] }
-                        }
+                        for i in 0..<p { RowKernels.affineGrad(src + i * c, xb + i * c, a, bq, cq, ob + i * c, c) }
                     }
                     for b in 0..<n {
                         for j in 0..<c { dbet[j] += Float(part[b * 2 * c + j]); dgam[j] += Float(part[b * 2 * c + c + j]) }

@@ -6,8 +6,11 @@ import Foundation
 
 public enum Parallel {
     /// Worker threads for the kernels; defaults to OpenBLAS's thread count
-    /// (OPENBLAS_NUM_THREADS), so one setting controls both.
-    nonisolated(unsafe) public static var threads: Int = max(1, blasThreads)
+    /// (OPENBLAS_NUM_THREADS), so one setting controls both; COLAD_KERNEL_THREADS overrides.
+    nonisolated(unsafe) public static var threads: Int = {
+        if let s = ProcessInfo.processInfo.environment["COLAD_KERNEL_THREADS"], let n = Int(s), n >= 1 { return n }
+        return max(1, blasThreads)
+    }()
 
     /// Runs body(i) for i in 0..<n, concurrently when threads > 1.
     @inlinable
