@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C shims over the native libraries.
@@ -32,6 +33,8 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // Built-in procedural dataset, COCO read/write, preprocessing, distributed sampler, previews.
         .target(name: "Datasets", dependencies: ["CImageCodecs", "Detection"], exclude: ["README.md"]),
+        // Training configuration: typed YAML schema with positioned errors, --set overrides, resolved YAML.
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         // Detection primitives: boxes, delta coder, IoU/GIoU, losses, 1-D GMM, PAA separation.
         .target(name: "Detection", exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
@@ -42,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation",
+                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
@@ -50,6 +53,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Detection", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),

@@ -1,0 +1,235 @@
+// The sections of TrainingConfig below the networks. Every stored property is a YAML key
+// (snake_case); defaults are the ones `load` fills. Ranges are checked by `validate()`.
+
+/// Anchor layout shared by both networks (SPEC §0, §1): one square anchor per location.
+public struct AnchorConfig: Equatable, Sendable {
+    /// Pyramid level strides (P3–P5); the networks produce exactly [8, 16, 32].
+    public var strides: [Int] = [8, 16, 32]
+    /// Anchor side = scale · stride (the reference uses 8 on COCO; 4 fits 128-px images).
+    public var scale: Double = 4
+    /// Anchor centre of cell (i, j) = ((j + offset)·s, (i + offset)·s); the reference uses 0.
+    public var centerOffset: Double = 0
+
+    public init() {}
+}
+
+public enum DatasetKind: String, CaseIterable, Sendable {
+    /// The procedural shapes dataset (Datasets' `SyntheticDataset`), generated on demand.
+    case builtin
+    /// COCO-format annotations plus an image directory, for train and val.
+    case coco
+}
+
+/// Where images come from and how they are prepared.
+public struct DataConfig: Equatable, Sendable {
+    public var dataset: DatasetKind = .builtin
+    /// Built-in dataset: images in the train / val splits and the generator's seed (independent
+    /// of the training seed, so runs with different seeds see the same images).
+    public var trainSize: Int = 4000
+    public var valSize: Int = 500
+    public var seed: Int = 0
+    /// Images are resized to fit and letterboxed to image_size × image_size (a multiple of 32).
+    public var imageSize: Int = 128
+    /// COCO dataset: annotation JSON files and image directories (all four required for coco).
+    public var trainAnnotations: String?
+    public var trainImages: String?
+    public var valAnnotations: String?
+    public var valImages: String?
+    /// Random horizontal flip (p = 0.5) of training images.
+    public var flip: Bool = true
+    /// COCO: skip invalid images/annotations (listed as warnings) instead of failing.
+    public var skipInvalid: Bool = false
+
+    public init() {}
+}
+
+/// Optimiser and schedule (SPEC §11): SGD with momentum, linear warm-up, step decay.
+/// `train` in YAML.
+public struct ScheduleConfig: Equatable, Sendable {
+    /// Images per rank per iteration; the global batch is batch_size × ranks per network.
+    public var batchSize: Int = 8
+    /// Total iterations (required).
+    public var iterations: Int
+    /// Base learning rate (not scaled with the number of ranks).
+    public var lr: Double = 0.01
+    public var momentum: Double = 0.9
+    public var weightDecay: Double = 1e-4
+    /// Linear warm-up from warmup_ratio·lr to lr over the first warmup_iters iterations.
+    public var warmupIters: Int
+    public var warmupRatio: Double = 0.001
+    /// Iterations (counted from 0) from which lr is multiplied by lr_gamma once more.
+    public var lrSteps: [Int]
+    public var lrGamma: Double = 0.1
+    /// Clip the global gradient norm of each network to this value; nil = no clipping.
+    public var clipGradNorm: Double?
+    /// Log a metrics line every log_every iterations.
+    public var logEvery: Int = 20
+    /// Evaluate every eval_every iterations; nil = only after the last iteration.
+    public var evalEvery: Int?
+    /// Save a checkpoint every checkpoint_every iterations (and always at the end); nil = only
+    /// at the end.
+    public var checkpointEvery: Int? = 500
+    /// Keep the newest keep_checkpoints checkpoints; nil = keep all.
+    public var keepCheckpoints: Int? = 3
+
+    public init(iterations: Int) {
+        self.iterations = iterations
+        self.warmupIters = ScheduleConfig.defaultWarmupIters(iterations: iterations)
+        self.lrSteps = ScheduleConfig.defaultLRSteps(iterations: iterations)
+    }
+
+    /// Default warm-up: 15 % of the run, at most 500 (the reference's 500 iterations).
+    public static func defaultWarmupIters(iterations: Int) -> Int {
+        min(500, max(0, (iterations * 15) / 100))
+    }
+
+    /// Default steps: at 70 % and 90 % of the run (the 1x schedule's epochs 8 and 11 of 12,
+    /// rounded), dropping steps that would fall on iteration 0 or coincide.
+    public static func defaultLRSteps(iterations: Int) -> [Int] {
+        var steps: [Int] = []
+        for s in [(iterations * 7) / 10, (iterations * 9) / 10] where s > 0 && s < iterations && !steps.contains(s) {
+            steps.append(s)
+        }
+        return steps
+    }
+}
+
+/// Which §4 loss the hard-label branch uses.
+public enum LossVariant: String, CaseIterable, Sendable {
+    /// Baseline PAA: box loss weighted by the IoU target, divided by Σ IoU.
+    case paa
+    /// LAD/CoLAD (`loss_wo_la`): unweighted box loss divided by N_pos.
+    case lad
+}
+
+/// Losses. The KD block is used by the soft and solad modes only.
+public struct LossConfig: Equatable, Sendable {
+    /// Default: paa for baseline, lad for every distillation mode.
+    public var variant: LossVariant
+    public var kd: KDConfig
+
+    public init(mode: Mode) {
+        variant = mode == .baseline ? .paa : .lad
+        kd = KDConfig(mode: mode)
+    }
+}
+
+/// Soft-label KD (SPEC §8, `FocalKLLoss` with use_pred_bbox).
+public struct KDConfig: Equatable, Sendable {
+    /// λ_cls of the dense KL cls term (soft 10, solad 2).
+    public var clsWeight: Double
+    public var iouWeight: Double = 10
+    public var boxWeight: Double = 1.3
+    /// Focal exponent γ of |t − p|^γ.
+    public var gamma: Double = 0.5
+    /// Region R: anchors whose teacher box has IoU > min_iou with some GT (soft 0.1, solad 0.5).
+    public var minIoU: Double
+
+    /// SPEC §8 values: solad λ_cls 2 and min_iou 0.5; every other mode the pure soft-label ones.
+    public init(mode: Mode) {
+        clsWeight = mode == .solad ? 2 : 10
+        minIoU = mode == .solad ? 0.5 : 0.1
+    }
+}
+
+/// The CoLAD switching rule (DESIGN.md §2, SPEC §9).
+public enum CoLADRule: String, CaseIterable, Sendable {
+    /// The larger coefficient of variation std/mean wins; one candidate → the lower mean wins.
+    case stdMean = "std-mean"
+    /// The lower mean cost wins.
+    case mean
+    /// Plain LAD with a fixed teacher (both networks still train).
+    case fixedA = "fixed-a"
+    case fixedB = "fixed-b"
+}
+
+public enum Granularity: String, CaseIterable, Sendable {
+    /// One teacher per iteration, decided by the coordinator from the global batch's statistics.
+    case iteration
+    /// Per image, object and pyramid level (the reference behaviour).
+    case object
+}
+
+public struct CoLADConfig: Equatable, Sendable {
+    public var rule: CoLADRule = .stdMean
+    public var granularity: Granularity = .iteration
+
+    public init() {}
+}
+
+/// Multi-process settings (DESIGN.md §1, §3, §4). Ignored by the single-process reference.
+public struct DistributedConfig: Equatable, Sendable {
+    /// Worker ranks per network; nil = split the worker ranks evenly (see `ranksPerNetwork`).
+    public var ranksPerNetwork: Int?
+    /// Endpoint of an external `colad coordinator` (tcp://HOST:PORT or ipc://PATH); nil = world
+    /// rank 0 is the coordinator.
+    public var coordinator: String?
+    /// Where the coordinator answers status queries; port 0 = any free port (it is logged and
+    /// written to the work dir). Loopback by default.
+    public var statusBind: String = "tcp://127.0.0.1:0"
+    /// Longest wait for any peer before the job fails naming the rank.
+    public var timeoutSeconds: Double = 30
+    /// Heartbeat interval (must be below timeout_seconds).
+    public var heartbeatSeconds: Double = 2
+    /// ZMQ_MAXMSGSIZE for every socket.
+    public var maxMessageBytes: Int = 64 << 20
+
+    public init() {}
+
+    /// Worker ranks per network for a job of `worldSize` MPI ranks with `networkCount` networks
+    /// (1 for baseline, 2 otherwise). A world of 1 is the single-process reference (returns 1).
+    /// Otherwise the workers are the world minus the coordinator rank (none when `coordinator`
+    /// names an external one) and must fill `networkCount` groups of equal size.
+    public func ranksPerNetwork(worldSize: Int, networkCount: Int) throws -> Int {
+        precondition(worldSize >= 1 && networkCount >= 1)
+        if worldSize == 1 && coordinator == nil { return 1 }
+        let workers = worldSize - (coordinator == nil ? 1 : 0)
+        let k = ranksPerNetwork ?? workers / networkCount
+        let coordinatorNote = coordinator == nil ? " plus 1 coordinator rank" : ""
+        guard k >= 1, k * networkCount == workers else {
+            let sizes = (1...3).map { String($0 * networkCount + (coordinator == nil ? 1 : 0)) }.joined(separator: ", ")
+            let expected = ranksPerNetwork.map { "\($0 * networkCount)" } ?? "a multiple of \(networkCount)"
+            throw ConfigError(keyPath: "distributed.ranks_per_network", value: ranksPerNetwork.map(String.init),
+                              message: "a world of \(worldSize) ranks has \(workers) worker ranks; "
+                                  + "\(networkCount) network(s) need \(expected)\(coordinatorNote)",
+                              hint: ranksPerNetwork == nil ? "run with -np \(sizes), …"
+                                  : "run with -np \(k * networkCount + (coordinator == nil ? 1 : 0))")
+        }
+        return k
+    }
+}
+
+/// Which network(s) to evaluate.
+public enum EvalNetwork: String, CaseIterable, Sendable {
+    case a, b, both
+
+    public var ids: [NetworkID] {
+        switch self {
+        case .a: return [.a]
+        case .b: return [.b]
+        case .both: return [.a, .b]
+        }
+    }
+}
+
+/// Inference settings (SPEC §6 test_cfg) and which network to evaluate.
+public struct EvalConfig: Equatable, Sendable {
+    /// Keep (anchor, class) pairs with score √(p·q) above this.
+    public var scoreThreshold: Double = 0.05
+    /// Per-class NMS suppresses when IoU > nms_iou.
+    public var nmsIoU: Double = 0.6
+    /// Top anchors kept per level before NMS.
+    public var nmsPre: Int = 1000
+    public var maxPerImage: Int = 100
+    public var scoreVoting: Bool = true
+    /// Default: a for baseline, b (the student) for lad/soft/solad, both for colad.
+    public var network: EvalNetwork
+
+    public init(mode: Mode) {
+        switch mode {
+        case .baseline: network = .a
+        case .lad, .soft, .solad: network = .b
+        case .colad: network = .both
+        }
+    }
+}
