@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         // Detection primitives: boxes, delta coder, IoU/GIoU, losses, 1-D GMM, PAA separation.
         .target(name: "Detection", exclude: ["README.md"], swiftSettings: fast),
+        // Anchors, PAA label assignment (MaxIoU pre-assignment, anchor cost, top-k, GMM) and the PAA/LAD losses.
+        .target(name: "PAA", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
         // Inference post-processing (SPEC §6): scores, nms_pre, decode, multiclass NMS, score voting.
         .target(name: "Inference", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Detection", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
+        .testTarget(name: "PAATests", dependencies: ["PAA", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),

@@ -32,7 +32,7 @@ final class ConvNormAct {
 final class BasicBlock {
     let a: ConvNormAct, b: ConvNormAct
     let shortcut: ConvNormAct?
-    let out = ReLU()
+    let out = AddReLU()
 
     init(_ s: ParameterStore, _ name: String, _ cin: Int, _ cout: Int, stride: Int) {
         a = ConvNormAct(s, "\(name).conv1", cin, cout, kernel: 3, stride: stride, relu: true)
@@ -43,8 +43,7 @@ final class BasicBlock {
 
     func forward(_ x: Tensor, training: Bool) -> Tensor {
         var y = b.forward(a.forward(x, training: training), training: training)
-        addInPlace(&y, shortcut?.forward(x, training: training) ?? x)
-        return out.forward(consuming: &y, training: training)
+        return out.forward(&y, shortcut?.forward(x, training: training) ?? x, training: training)
     }
 
     func backward(_ dy: Tensor) -> Tensor {

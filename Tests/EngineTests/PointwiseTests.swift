@@ -56,3 +56,19 @@ final class PointwiseTests: XCTestCase {
         assertClose(Upsample2x.backward(Tensor(shape: y.shape, data: floats(u["dy"]))).data, floats(u["dx"]), atol: 1e-5)
     }
 }
+
+final class AddReLUTests: XCTestCase {
+    /// y = max(a + b, 0): [1+(−3), 2+1, −1+0.5] = [0, 3, 0]; dy = [5, 6, 7] → da = db = [0, 6, 0].
+    func testHandComputedAndEqualsAddThenReLU() {
+        let layer = AddReLU()
+        var a = Tensor(shape: [3], data: [1, 2, -1])
+        XCTAssertEqual(layer.forward(&a, Tensor(shape: [3], data: [-3, 1, 0.5])).data, [0, 3, 0])
+        XCTAssertEqual(layer.backward(Tensor(shape: [3], data: [5, 6, 7])).data, [0, 6, 0])
+        // Reference: add, then ReLU as two layers.
+        let x = randomTensor([2, 3, 3, 4], seed: 31), z = randomTensor([2, 3, 3, 4], seed: 32), dy = randomTensor([2, 3, 3, 4], seed: 33)
+        var xx = x
+        let fused = AddReLU(), relu = ReLU()
+        XCTAssertEqual(fused.forward(&xx, z).data, relu.forward(add(x, z)).data)
+        XCTAssertEqual(fused.backward(dy).data, relu.backward(dy).data)
+    }
+}

@@ -1,0 +1,82 @@
+// Batches for one rank: dataset → distributed sampler → preprocessing. Pair i of the two
+// networks builds identical feeds (same seed, epoch and group rank), so both see the same
+// images with the same flips (DESIGN.md §1).
+import Config
+import Datasets
+import Detection
+import Engine
+import Evaluation
+import Foundation
+
+/// Opens the dataset a config names for a split.
+public func openDataset(_ config: DataConfig, split: Split) throws -> any DetectionDataset {
+    switch config.dataset {
+    case .builtin:
+        var s = SyntheticConfig()
+        s.seed = UInt64(config.seed)
+        s.trainCount = config.trainSize
+        s.valCount = config.valSize
+        s.imageSize = config.imageSize
+        return try SyntheticDataset(config: s, split: split)
+    case .coco:
+        let (ann, img) = split == .train ? (config.trainAnnotations, config.trainImages) : (config.valAnnotations, config.valImages)
+        guard let ann, let img else {
+            throw CheckpointError(path: "config", problem: "data.\(split)_annotations / data.\(split)_images not set",
+                                  hint: "a coco dataset needs both paths for train and val")
+        }
+        return try COCODataset(annotationFile: URL(fileURLWithPath: ann), imageDirectory: URL(fileURLWithPath: img),
+                               skipInvalid: config.skipInvalid)
+    }
+}
+
+/// COCO category id of contiguous class `index` for a dataset.
+public func categoryId(_ dataset: any DetectionDataset, classIndex: Int) -> Int {
+    (dataset as? COCODataset)?.categoryId(forClass: classIndex) ?? classIndex + 1
+}
+
+/// Ground truth of a whole dataset split for the evaluator (boxes in original image coordinates).
+public func groundTruth(of dataset: any DetectionDataset) throws -> GroundTruth {
+    var images: [GroundTruth.Image] = [], annotations: [GroundTruth.Annotation] = []
+    var nextId = 1
+    for i in 0..<dataset.count {
+        let s = try dataset.load(i)
+        images.append(.init(id: s.imageId, width: s.image.width, height: s.image.height))
+        for (k, b) in s.boxes.enumerated() {
+            let box = COCOBox(x: Double(b.x1), y: Double(b.y1), width: Double(b.x2 - b.x1), height: Double(b.y2 - b.y1))
+            annotations.append(.init(id: nextId, imageId: s.imageId, categoryId: categoryId(dataset, classIndex: s.labels[k]),
+                                     bbox: box, isCrowd: s.crowd[k]))
+            nextId += 1
+        }
+    }
+    let categories = dataset.classNames.indices.map { GroundTruth.Category(id: categoryId(dataset, classIndex: $0), name: dataset.classNames[$0]) }
+    return GroundTruth(images: images, annotations: annotations, categories: categories)
+}
+
+public final class DataFeed {
+    public let dataset: any DetectionDataset
+    public let sampler: DistributedSampler
+    public let preprocess: Preprocess
+    /// Where the next batch comes from.
+    public private(set) var position: SamplerPosition
+
+    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0,
+                position: SamplerPosition = SamplerPosition()) throws {
+        self.dataset = dataset
+        sampler = try DistributedSampler(datasetCount: dataset.count, seed: UInt64(config.seed), groupSize: groupSize,
+                                         groupRank: groupRank, batchPerRank: config.train.batchSize, shuffle: true)
+        var p = Preprocess(size: config.data.imageSize, augment: config.data.flip, seed: UInt64(config.seed))
+        p.dropCrowd = true
+        try p.validate()
+        preprocess = p
+        self.position = position
+    }
+
+    /// The next batch; advances the position (epochs roll over).
+    public func next() throws -> PreparedBatch {
+        let indices = try sampler.indices(at: position)
+        let samples = try indices.map { try dataset.load($0) }
+        let batch = try preprocess.prepare(samples, indices: indices, epoch: position.epoch)
+        position = sampler.position(after: position)
+        return batch
+    }
+}
