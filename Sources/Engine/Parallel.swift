@@ -5,11 +5,11 @@ import Dispatch
 import Foundation
 
 public enum Parallel {
-    /// Worker threads for the kernels; defaults to OpenBLAS's thread count
-    /// (OPENBLAS_NUM_THREADS), so one setting controls both; COLAD_KERNEL_THREADS overrides.
+    /// Worker threads for the kernels and the GEMM split: COLAD_THREADS, else
+    /// OPENBLAS_NUM_THREADS, else the core count. OpenBLAS itself is set to one thread.
     nonisolated(unsafe) public static var threads: Int = {
-        if let s = ProcessInfo.processInfo.environment["COLAD_KERNEL_THREADS"], let n = Int(s), n >= 1 { return n }
-        return max(1, blasThreads)
+        GemmThreading.configure()
+        return requestedThreads
     }()
 
     /// Runs body(i) for i in 0..<n, concurrently when threads > 1.

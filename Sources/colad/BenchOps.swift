@@ -37,7 +37,12 @@ final class GemmReplay {
         c = [Float](repeating: 0, count: maxC)
     }
     var flops: Double { shapes.reduce(0) { $0 + $1.flops } }
+    /// Runs the GEMMs with OpenBLAS's own threading (`Parallel.threads` threads): the
+    /// reference a whole step is compared with.
     func run() {
+        GemmThreading.split = false
+        setBlasThreads(Parallel.threads)
+        defer { setBlasThreads(1); GemmThreading.split = true }
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
             for s in shapes {
                 sgemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: s.transA ? s.m : s.k,
@@ -56,7 +61,9 @@ struct BenchOps: ParsableCommand {
         raw-sgemm reference and the network step back to back, and ratio_to_sgemm is the median of the
         per-round ratios. The reference replays, with cblas_sgemm alone, exactly the GEMM calls (same
         shapes and transposes) that one forward+backward of that preset issues; sgemm_gflops is that
-        figure for `small`. train_gflops counts the GEMM FLOPs of a forward+backward.
+        figure for `small`, run with OpenBLAS's own threading. (colad itself runs OpenBLAS single-threaded
+        and splits GEMMs across its worker threads; see Sources/Engine/Gemm.swift.) train_gflops counts
+        the GEMM FLOPs of a forward+backward. Threads: COLAD_THREADS, else OPENBLAS_NUM_THREADS, else cores.
         conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm).
         """)
 
@@ -75,7 +82,7 @@ struct BenchOps: ParsableCommand {
             print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))
             return
         }
-        var result: [String: Any] = ["threads": blasThreads, "kernel_threads": Parallel.threads, "batch": b,
+        var result: [String: Any] = ["threads": Parallel.threads, "batch": b,
                                      "image_size": s, "repeats": repeats]
 
         // Conv forward / backward at the small preset's stage shapes, each against the replay of its own GEMMs.
@@ -146,7 +153,7 @@ struct BenchOps: ParsableCommand {
         let small = result["small"] as! [String: Any]
         result["sgemm_gflops"] = small["sgemm_gflops"]
         if json { printJSON(result); return }
-        print(String(format: "threads %d (BLAS) / %d (kernels), batch %d, %d×%d, medians of %d rounds", blasThreads, Parallel.threads, b, s, s, repeats))
+        print(String(format: "threads %d, batch %d, %d×%d, medians of %d rounds", Parallel.threads, b, s, s, repeats))
         print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
         print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))

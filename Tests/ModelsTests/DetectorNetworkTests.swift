@@ -99,3 +99,24 @@ final class DetectorNetworkTests: XCTestCase {
         XCTAssertEqual(Set(names).count, names.count)
     }
 }
+
+final class ThreadCountDeterminismTests: XCTestCase {
+    /// Forward and backward give the same bits with 1 and 2 worker threads: kernels reduce
+    /// across images in image order and the GEMM split never changes a dot product's order.
+    func testOneAndTwoThreadsAgreeBitForBit() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        func run(_ threads: Int) -> ([UInt32], [UInt32]) {
+            Parallel.threads = threads
+            let net = DetectorNetwork(config: .tiny(numClasses: 4), seed: 9)
+            let out = net.forward(randomTensor([4, 64, 64, 3], seed: 10))
+            net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 11) },
+                                     reg: out.reg.map { randomTensor($0.shape, seed: 12) },
+                                     iou: out.iou.map { randomTensor($0.shape, seed: 13) }))
+            return (out.cls.flatMap(\.data).map(\.bitPattern), net.store.snapshotGrads().map(\.bitPattern))
+        }
+        let one = run(1), two = run(2)
+        XCTAssertEqual(one.0, two.0, "forward differs between 1 and 2 threads")
+        XCTAssertEqual(one.1, two.1, "gradients differ between 1 and 2 threads")
+    }
+}
