@@ -41,6 +41,11 @@ let package = Package(
         .target(name: "PAA", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
         // Inference post-processing (SPEC §6): scores, nms_pre, decode, multiclass NMS, score voting.
         .target(name: "Inference", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
+        // The CoLAD teacher rule and (next) soft-label KD losses.
+        .target(name: "Distillation", exclude: ["README.md"], swiftSettings: fast),
+        // Training drivers: network workers, assignment step, trainer loop, evaluation, checkpoints.
+        .target(name: "Training", dependencies: ["Engine", "Models", "Detection", "PAA", "Inference", "Datasets",
+                                                  "Evaluation", "Config", "Distillation"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
         .target(name: "Evaluation", exclude: ["README.md"]),
         // MPI groups and collectives.
@@ -49,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config",
+                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),

@@ -57,7 +57,7 @@ public final class DataFeed {
     public let sampler: DistributedSampler
     public let preprocess: Preprocess
     /// Where the next batch comes from.
-    public private(set) var position: SamplerPosition
+    public internal(set) var position: SamplerPosition
 
     public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0,
                 position: SamplerPosition = SamplerPosition()) throws {
@@ -79,4 +79,9 @@ public final class DataFeed {
         position = sampler.position(after: position)
         return batch
     }
+}
+
+extension DataFeed {
+    /// Continues from a saved position (resume).
+    public func seek(_ p: SamplerPosition) { position = p }
 }

@@ -9,7 +9,7 @@ struct Colad: ParsableCommand {
         commandName: "colad",
         abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
         version: "0.1.0",
-        subcommands: [DatasetCommand.self, EvalCommand.self, Bench.self, Diag.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DatasetCommand.self, Bench.self, Diag.self])
 }
 
 /// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.

@@ -1,0 +1,80 @@
+// One network in this process: its weights, optimizer and schedule, and the per-iteration
+// steps the training drivers call in order (forward → costs → losses/backward → step). The
+// single-process reference and the distributed runtime use exactly these calls, so they share
+// every line of training math.
+import Config
+import Detection
+import Engine
+import Foundation
+import Models
+import PAA
+
+public final class NetworkWorker {
+    public let id: NetworkID
+    public let network: DetectorNetwork
+    /// nil for a frozen teacher (lad/soft/solad network A).
+    public let optimizer: SGD?
+    public let schedule: LRSchedule
+    public private(set) var outputs: HeadOutputs?
+
+    public var frozen: Bool { optimizer == nil }
+
+    /// Builds the network. Each network draws its initial weights from its own stream
+    /// (seed, network id), so two identical presets start different.
+    public init(id: NetworkID, config: NetworkConfig, numClasses: Int, seed: Int, train: ScheduleConfig, frozen: Bool) throws {
+        self.id = id
+        let model = ModelConfig(stem: config.stem, widths: config.widths, blocks: config.blocks, fpnChannels: config.fpnChannels,
+                                headChannels: config.headChannels, headConvs: config.headConvs, numClasses: numClasses)
+        var mix = SplitMix64(seed: UInt64(bitPattern: Int64(seed)), key: "network-\(id.rawValue)")
+        network = DetectorNetwork(config: model, seed: mix.next())
+        optimizer = frozen ? nil : SGD(network.store, config: SGDConfig(momentum: Float(train.momentum),
+                                                                        weightDecay: Float(train.weightDecay),
+                                                                        clipNorm: train.clipGradNorm.map { Float($0) }))
+        schedule = LRSchedule(baseLR: Float(train.lr), warmupIters: train.warmupIters, warmupRatio: Float(train.warmupRatio),
+                              steps: train.lrSteps, gamma: Float(train.lrGamma))
+        if let path = config.checkpoint {
+            let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
+            try network.store.load(tensors, file: path)
+        }
+    }
+
+    /// Forward pass on this iteration's images (inference behaviour when frozen).
+    public func forward(_ images: Tensor) {
+        outputs = network.forward(images, training: !frozen)
+    }
+
+    public func predictions(image b: Int, layout: AnchorLayout) -> ImagePredictions {
+        guard let outputs else { preconditionFailure("NetworkWorker(\(id)).predictions before forward") }
+        return ImagePredictions(outputs, layout: layout, image: b)
+    }
+
+    /// Anchor costs of every candidate of every image, from this network's predictions.
+    public func costs(_ pre: [Preassignment], assigner: PAAAssigner, layout: AnchorLayout) -> [[Float]] {
+        var out = [[Float]](repeating: [], count: pre.count)
+        out.withUnsafeMutableBufferPointer { buf in
+            Parallel.forEach(pre.count) { b in buf[b] = assigner.anchorCosts(pre[b], predictions: predictions(image: b, layout: layout)) }
+        }
+        return out
+    }
+
+    /// Losses on the given assignment, then backward into a zeroed gradient buffer.
+    public func lossAndBackward(_ loss: PAALoss, assignments: [Assignment], targets: [ObjectTargets]) -> PAALossResult {
+        guard let outputs, !frozen else { preconditionFailure("NetworkWorker(\(id)).lossAndBackward on a frozen network or before forward") }
+        let result = loss(outputs, assignments: assignments, groundTruth: targets)
+        network.store.zeroGrads()
+        network.backward(result.gradients)
+        return result
+    }
+
+    /// One optimizer step at `iteration`'s learning rate; returns that rate.
+    @discardableResult
+    public func step(iteration: Int) -> Float {
+        guard let optimizer else { return 0 }
+        let lr = schedule.lr(at: iteration)
+        optimizer.step(lr: lr)
+        return lr
+    }
+
+    /// Drops the outputs of this iteration.
+    public func finishIteration() { outputs = nil }
+}

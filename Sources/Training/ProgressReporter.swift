@@ -1,0 +1,46 @@
+// Progress of a training run: a single rewritten line on a terminal, plain log lines otherwise.
+import Config
+import Foundation
+
+final class ProgressReporter {
+    let total: Int
+    let logEvery: Int
+    let log: (String) -> Void
+    let tty = isatty(STDOUT_FILENO) != 0
+    var window: [(images: Int, seconds: Double)] = []
+    var lastLine = ""
+
+    init(total: Int, logEvery: Int, log: @escaping (String) -> Void) {
+        self.total = total; self.logEvery = max(1, logEvery); self.log = log
+    }
+
+    func update(_ r: IterationRecord) {
+        window.append((r.images, r.times.values.reduce(0, +)))
+        if window.count > 50 { window.removeFirst() }
+        let secs = window.map(\.seconds).reduce(0, +), imgs = window.map(\.images).reduce(0, +)
+        let perIter = secs / Double(window.count)
+        let eta = Double(total - r.iteration - 1) * perIter
+        var parts: [String] = [String(format: "[%5d/%d]", r.iteration + 1, total)]
+        for (id, n) in r.networks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            parts.append(String(format: "%@: loss %.3f (cls %.3f box %.3f iou %.3f) pos %d", id.rawValue, n.total, n.cls, n.box, n.iou, n.numPositives))
+        }
+        if let d = r.decision { parts.append(d.teacher.map { "teacher \($0.rawValue)" } ?? String(format: "B-ratio %.2f", d.teacherBRatio)) }
+        let lr = r.networks.values.first?.lr ?? 0
+        parts.append(String(format: "lr %.2e  %.1f img/s  ETA %@", lr, Double(imgs) / max(secs, 1e-9), formatDuration(eta)))
+        let line = parts.joined(separator: "  ")
+        if tty {
+            FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
+            lastLine = line
+        } else if (r.iteration + 1) % logEvery == 0 || r.iteration == 0 || r.iteration + 1 == total {
+            log(line)
+        }
+    }
+
+    func finish() { if tty && !lastLine.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)) } }
+}
+
+func formatDuration(_ s: Double) -> String {
+    guard s.isFinite, s >= 0 else { return "?" }
+    let t = Int(s.rounded())
+    return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+}

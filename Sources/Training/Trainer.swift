@@ -1,0 +1,220 @@
+// The single-process training driver (the "single-process reference" of DESIGN.md §1):
+// every role in one process, both networks (when there are two) on the same batch.
+// Per iteration: data → forward → assignment → losses + backward → optimizer step, with
+// metrics, periodic evaluation, checkpoints, resume and a NaN/inf guard.
+import Config
+import Datasets
+import Detection
+import Distillation
+import Engine
+import Evaluation
+import Foundation
+import Models
+import PAA
+
+/// One iteration's outcome for one network.
+public struct NetworkRecord: Equatable {
+    public var cls, box, iou: Double
+    public var total: Double { cls + box + iou }
+    public var numPositives: Int
+    public var lr: Float
+}
+
+public struct IterationRecord {
+    public var iteration: Int
+    public var networks: [NetworkID: NetworkRecord] = [:]
+    public var decision: DecisionRecord?
+    /// Seconds per phase: data, forward, assign, loss (includes backward), step.
+    public var times: [String: Double] = [:]
+    public var images: Int = 0
+}
+
+public final class Trainer {
+    public let config: TrainingConfig
+    public let workDir: URL
+    public let layout: AnchorLayout
+    public let workers: [NetworkID: NetworkWorker]
+    public let feed: DataFeed
+    public private(set) var iteration = 0
+    let step: AssignmentStep
+    let loss: PAALoss
+    let rule: TeacherRule
+    let log: (String) -> Void
+    public private(set) var lastMetrics: [NetworkID: COCOMetrics] = [:]
+    lazy var evaluator: Evaluator? = try? Evaluator(dataset: openDataset(config.data, split: .val), config: config, layout: layout)
+
+    public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
+
+    public init(config: TrainingConfig, workDir: URL? = nil, log: @escaping (String) -> Void = { print($0) }) throws {
+        guard [.baseline, .lad, .colad].contains(config.mode) else {
+            throw TrainingError("mode \(config.mode.rawValue) is not implemented yet in this version of colad",
+                                hint: "use baseline, lad or colad")
+        }
+        self.config = config
+        self.workDir = workDir ?? URL(fileURLWithPath: config.workDir)
+        self.log = log
+        let train = try openDataset(config.data, split: .train)
+        layout = AnchorLayout(.init(inputSize: config.data.imageSize, strides: config.anchors.strides,
+                                    anchorScale: Float(config.anchors.scale), centerOffset: Float(config.anchors.centerOffset)))
+        step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
+        loss = PAALoss(layout: layout, config: PAALossConfig(variant: config.loss.variant == .paa ? .paa : .lad))
+        rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
+        var w: [NetworkID: NetworkWorker] = [:]
+        for id in config.networks {
+            w[id] = try NetworkWorker(id: id, config: config.network(id)!, numClasses: train.classNames.count, seed: config.seed,
+                                      train: config.train, frozen: config.mode.frozenTeacher == id)
+        }
+        workers = w
+        feed = try DataFeed(dataset: train, config: config)
+    }
+
+    // MARK: One iteration
+
+    public func runIteration() throws -> IterationRecord {
+        var rec = IterationRecord(iteration: iteration)
+        var t = now()
+        func lap(_ name: String) { let n = now(); rec.times[name, default: 0] += Double(n - t) / 1e9; t = n }
+        let batch = try feed.next()
+        rec.images = batch.count
+        let images = Tensor(shape: [batch.count, batch.size, batch.size, 3], data: batch.images)
+        let targets = BatchTargets(batch, layout: layout)
+        lap("data")
+        for id in config.networks { workers[id]!.forward(images) }
+        lap("forward")
+        let pre = step.preassign(targets)
+        let assignments: [Assignment]
+        switch config.mode {
+        case .baseline, .lad:
+            let teacher = workers[.a]!
+            assignments = step.finalize(pre, costs: teacher.costs(pre, assigner: step.assigner, layout: layout))
+        case .colad:
+            let (a, b) = (workers[.a]!, workers[.b]!)
+            let (asg, decision) = step.coLAD(pre, costsA: a.costs(pre, assigner: step.assigner, layout: layout),
+                                             costsB: b.costs(pre, assigner: step.assigner, layout: layout),
+                                             rule: rule, granularity: config.colad.granularity)
+            assignments = asg
+            rec.decision = decision
+        default:
+            preconditionFailure("unreachable: mode checked at init")
+        }
+        lap("assign")
+        for id in config.trainedNetworks {
+            let r = workers[id]!.lossAndBackward(loss, assignments: assignments, targets: targets.targets)
+            for (part, v) in [("cls", r.cls), ("box", r.box), ("iou", r.iou)] where !v.isFinite {
+                throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
+                                    hint: "training diverged; the last checkpoint in \(checkpointRoot.path) is intact — lower train.lr or set train.clip_grad_norm and resume")
+            }
+            rec.networks[id] = NetworkRecord(cls: r.cls, box: r.box, iou: r.iou, numPositives: r.numPositives, lr: 0)
+        }
+        lap("loss_backward")
+        for id in config.trainedNetworks {
+            rec.networks[id]!.lr = workers[id]!.step(iteration: iteration)
+            workers[id]!.finishIteration()
+        }
+        workers[.a]?.finishIteration()
+        lap("step")
+        iteration += 1
+        return rec
+    }
+
+    // MARK: The loop
+
+    /// Trains until `config.train.iterations` (or `stopAfter` more iterations), evaluating and
+    /// checkpointing on schedule; always writes metrics and a final checkpoint.
+    public func run(resume: Bool, stopAfter: Int? = nil) throws {
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+        try writeAtomically(Data(config.resolvedYAML().utf8), to: workDir.appendingPathComponent("config.yaml"))
+        if resume { try restore() }
+        let metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: iteration - 1)
+        let total = config.train.iterations
+        let end = min(total, stopAfter.map { iteration + $0 } ?? total)
+        log("training \(config.name) (\(config.mode.rawValue)) iterations \(iteration)..<\(end) of \(total), "
+            + "batch \(config.train.batchSize), work dir \(workDir.path)")
+        let progress = ProgressReporter(total: total, logEvery: config.train.logEvery, log: log)
+        while iteration < end {
+            let rec = try runIteration()
+            metrics.append(record(rec))
+            progress.update(rec)
+            let done = iteration
+            if let every = config.train.evalEvery, done % every == 0, done < total { try evaluate(metrics) }
+            if let every = config.train.checkpointEvery, done % every == 0, done < end { try saveCheckpoint() }
+        }
+        progress.finish()
+        if iteration >= total { try evaluate(metrics) }
+        try saveCheckpoint()
+    }
+
+    func record(_ r: IterationRecord) -> [String: Any] {
+        var out: [String: Any] = ["iteration": r.iteration, "images": r.images, "time": r.times]
+        for (id, n) in r.networks {
+            out[id.rawValue] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
+        }
+        if let d = r.decision {
+            out["teacher"] = d.teacher?.rawValue ?? "mixed"
+            out["t_ratio"] = d.teacherBRatio
+            out["s_mean"] = d.a.mean ?? NSNull(); out["s_std"] = d.a.std ?? NSNull()
+            out["t_mean"] = d.b.mean ?? NSNull(); out["t_std"] = d.b.std ?? NSNull()
+        }
+        return out
+    }
+
+    /// Evaluates the configured network(s) on val and appends the metrics.
+    public func evaluate(_ metrics: MetricsLog? = nil) throws {
+        guard let evaluator else {
+            throw TrainingError("cannot open the validation split", hint: "check data.* in the config")
+        }
+        for id in config.eval.network.ids where workers[id] != nil {
+            let t0 = now()
+            let (m, _) = try evaluator.evaluate(workers[id]!.network)
+            lastMetrics[id] = m
+            log(String(format: "eval %@ @%d: mAP %.4f  AP50 %.4f  AP75 %.4f  (APs %.3f APm %.3f APl %.3f) in %.1f s",
+                       id.rawValue, iteration, m.ap, m.ap50, m.ap75, m.apSmall, m.apMedium, m.apLarge, Double(now() - t0) / 1e9))
+            var rec: [String: Any] = ["iteration": iteration - 1, "eval": id.rawValue]
+            for (k, v) in m.mmdetDictionary() { rec[k] = v }
+            metrics?.append(rec)
+        }
+    }
+
+    // MARK: Checkpoints
+
+    public func saveCheckpoint() throws {
+        let dir = checkpointRoot.appendingPathComponent(Checkpoint.directoryName(iteration))
+        for id in config.trainedNetworks {
+            try Checkpoint.writeNetwork(id.rawValue, store: workers[id]!.network.store, optimizer: workers[id]!.optimizer, to: dir)
+        }
+        var steps: [String: Int] = [:]
+        for id in config.trainedNetworks { steps[id.rawValue] = workers[id]!.optimizer?.steps ?? 0 }
+        let state = TrainingState(iteration: iteration, epoch: feed.position.epoch, iterationInEpoch: feed.position.iteration,
+                                  optimizerSteps: steps, configHash: configHash)
+        try Checkpoint.commit(dir, state: state, root: checkpointRoot)
+        if let keep = config.train.keepCheckpoints { Checkpoint.prune(checkpointRoot, keep: keep) }
+        log("checkpoint \(dir.path)")
+    }
+
+    var configHash: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in config.resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return String(h, radix: 16)
+    }
+
+    func restore() throws {
+        guard let dir = try Checkpoint.latest(in: checkpointRoot) else {
+            log("resume: no checkpoint in \(checkpointRoot.path); starting from scratch")
+            return
+        }
+        let state = try Checkpoint.readState(dir)
+        guard state.configHash == configHash else {
+            throw TrainingError("resume: \(dir.path) was written with a different configuration",
+                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
+        }
+        for id in config.trainedNetworks {
+            try Checkpoint.readNetwork(id.rawValue, from: dir, into: workers[id]!.network.store, optimizer: workers[id]!.optimizer,
+                                       steps: state.optimizerSteps[id.rawValue] ?? 0)
+        }
+        iteration = state.iteration
+        feed.seek(SamplerPosition(epoch: state.epoch, iteration: state.iterationInEpoch))
+        log("resumed from \(dir.path) at iteration \(iteration)")
+    }
+}
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
