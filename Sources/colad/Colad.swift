@@ -9,7 +9,13 @@ struct Colad: ParsableCommand {
         commandName: "colad",
         abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
         version: "0.1.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, DatasetCommand.self, Bench.self, Diag.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DetectCommand.self, DatasetCommand.self, Bench.self, Diag.self])
+
+    /// Line-buffered stdout, so logs written to a file or pipe appear as they happen.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        main(nil)
+    }
 }
 
 /// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.
