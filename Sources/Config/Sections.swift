@@ -5,8 +5,9 @@
 public struct AnchorConfig: Equatable, Sendable {
     /// Pyramid level strides (P3–P5); the networks produce exactly [8, 16, 32].
     public var strides: [Int] = [8, 16, 32]
-    /// Anchor side = scale · stride (the reference uses 8 on COCO; 4 fits 128-px images).
-    public var scale: Double = 4
+    /// Anchor side = scale · stride (the reference uses 8 on COCO). 2 covers the built-in
+    /// dataset's 8–100 px objects (docs/ARCHITECTURE.md: with 4, 16% of objects get < 2 candidates).
+    public var scale: Double = 2
     /// Anchor centre of cell (i, j) = ((j + offset)·s, (i + offset)·s); the reference uses 0.
     public var centerOffset: Double = 0
 

@@ -11,7 +11,7 @@ final class DefaultsTests: XCTestCase {
         XCTAssertEqual(c.workDir, "work-dirs/t")
 
         XCTAssertEqual(c.anchors.strides, [8, 16, 32])
-        XCTAssertEqual(c.anchors.scale, 4)
+        XCTAssertEqual(c.anchors.scale, 2)
         XCTAssertEqual(c.anchors.centerOffset, 0)
 
         XCTAssertEqual(c.data.dataset, .builtin)
