@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Detection", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "TestSupport"]),
         .testTarget(name: "PAATests", dependencies: ["PAA", "Detection", "Engine", "Models", "TestSupport"]),
+        .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),

@@ -24,6 +24,8 @@ public struct IterationRecord {
     public var iteration: Int
     public var networks: [NetworkID: NetworkRecord] = [:]
     public var decision: DecisionRecord?
+    /// The assignment every trained network learned from this iteration.
+    public var assignments: [Assignment] = []
     /// Seconds per phase: data, forward, assign, loss (includes backward), step.
     public var times: [String: Double] = [:]
     public var images: Int = 0
@@ -45,7 +47,13 @@ public final class Trainer {
 
     public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
 
-    public init(config: TrainingConfig, workDir: URL? = nil, log: @escaping (String) -> Void = { print($0) }) throws {
+    /// Networks updated by the optimizer: the config's, minus `freeze`.
+    public let trainedNetworks: [NetworkID]
+
+    /// `freeze` keeps a network that the mode would train fixed (inference behaviour, no
+    /// updates); used to check CoLAD with a fixed, frozen teacher against LAD.
+    public init(config: TrainingConfig, workDir: URL? = nil, freeze: Set<NetworkID> = [],
+                log: @escaping (String) -> Void = { print($0) }) throws {
         guard [.baseline, .lad, .colad].contains(config.mode) else {
             throw TrainingError("mode \(config.mode.rawValue) is not implemented yet in this version of colad",
                                 hint: "use baseline, lad or colad")
@@ -62,8 +70,9 @@ public final class Trainer {
         var w: [NetworkID: NetworkWorker] = [:]
         for id in config.networks {
             w[id] = try NetworkWorker(id: id, config: config.network(id)!, numClasses: train.classNames.count, seed: config.seed,
-                                      train: config.train, frozen: config.mode.frozenTeacher == id)
+                                      train: config.train, frozen: config.mode.frozenTeacher == id || freeze.contains(id))
         }
+        trainedNetworks = config.trainedNetworks.filter { !freeze.contains($0) }
         workers = w
         feed = try DataFeed(dataset: train, config: config)
     }
@@ -97,8 +106,9 @@ public final class Trainer {
         default:
             preconditionFailure("unreachable: mode checked at init")
         }
+        rec.assignments = assignments
         lap("assign")
-        for id in config.trainedNetworks {
+        for id in trainedNetworks {
             let r = workers[id]!.lossAndBackward(loss, assignments: assignments, targets: targets.targets)
             for (part, v) in [("cls", r.cls), ("box", r.box), ("iou", r.iou)] where !v.isFinite {
                 throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
@@ -107,11 +117,8 @@ public final class Trainer {
             rec.networks[id] = NetworkRecord(cls: r.cls, box: r.box, iou: r.iou, numPositives: r.numPositives, lr: 0)
         }
         lap("loss_backward")
-        for id in config.trainedNetworks {
-            rec.networks[id]!.lr = workers[id]!.step(iteration: iteration)
-            workers[id]!.finishIteration()
-        }
-        workers[.a]?.finishIteration()
+        for id in trainedNetworks { rec.networks[id]!.lr = workers[id]!.step(iteration: iteration) }
+        for id in config.networks { workers[id]!.finishIteration() }
         lap("step")
         iteration += 1
         return rec
@@ -179,11 +186,11 @@ public final class Trainer {
 
     public func saveCheckpoint() throws {
         let dir = checkpointRoot.appendingPathComponent(Checkpoint.directoryName(iteration))
-        for id in config.trainedNetworks {
+        for id in trainedNetworks {
             try Checkpoint.writeNetwork(id.rawValue, store: workers[id]!.network.store, optimizer: workers[id]!.optimizer, to: dir)
         }
         var steps: [String: Int] = [:]
-        for id in config.trainedNetworks { steps[id.rawValue] = workers[id]!.optimizer?.steps ?? 0 }
+        for id in trainedNetworks { steps[id.rawValue] = workers[id]!.optimizer?.steps ?? 0 }
         let state = TrainingState(iteration: iteration, epoch: feed.position.epoch, iterationInEpoch: feed.position.iteration,
                                   optimizerSteps: steps, configHash: configHash)
         try Checkpoint.commit(dir, state: state, root: checkpointRoot)
@@ -207,7 +214,7 @@ public final class Trainer {
             throw TrainingError("resume: \(dir.path) was written with a different configuration",
                                 hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
         }
-        for id in config.trainedNetworks {
+        for id in trainedNetworks {
             try Checkpoint.readNetwork(id.rawValue, from: dir, into: workers[id]!.network.store, optimizer: workers[id]!.optimizer,
                                        steps: state.optimizerSteps[id.rawValue] ?? 0)
         }
