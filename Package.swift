@@ -31,8 +31,10 @@ let package = Package(
         // PNG/JPEG through libpng (png_image API) and libjpeg (setjmp-wrapped errors).
         .target(name: "CImageCodecs", exclude: ["README.md"],
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        // Strict JSON parser with exact numbers and line/column errors (COCO files, results files).
+        .target(name: "StrictJSON", exclude: ["README.md"]),
         // Built-in procedural dataset, COCO read/write, preprocessing, distributed sampler, previews.
-        .target(name: "Datasets", dependencies: ["CImageCodecs", "Detection"], exclude: ["README.md"]),
+        .target(name: "Datasets", dependencies: ["CImageCodecs", "Detection", "StrictJSON"], exclude: ["README.md"]),
         // Training configuration: typed YAML schema with positioned errors, --set overrides, resolved YAML.
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
         // Detection primitives: boxes, delta coder, IoU/GIoU, losses, 1-D GMM, PAA separation.
@@ -47,7 +49,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Engine", "Models", "Detection", "PAA", "Inference", "Datasets",
                                                   "Evaluation", "Config", "Distillation"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
-        .target(name: "Evaluation", exclude: ["README.md"]),
+        .target(name: "Evaluation", dependencies: ["StrictJSON"], exclude: ["README.md"]),
         // MPI groups and collectives.
         .target(name: "Comm", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: fast),
 
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

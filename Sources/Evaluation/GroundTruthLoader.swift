@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 extension GroundTruth {
     /// Loads and validates a COCO instances JSON file (`images`, `annotations`, `categories`;
@@ -14,7 +15,7 @@ extension GroundTruth {
 
     /// Parses and validates COCO instances JSON; `file` names the source in errors.
     public init(jsonData data: Data, file: String? = nil) throws {
-        let root = try JSONRecord(try JSONValue.parse(data, file: file), file: file, location: "top level")
+        let root = try JSONRecord(try JSONValue.parseInput(data, file: file), file: file, location: "top level")
         func list(_ key: String) throws -> [JSONValue] {
             guard let value = root.fields[key] else {
                 throw root.error(key, nil, "missing required list",

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,7 +22,7 @@ public enum COCOResultsFile {
 
     /// Parses results JSON; `file` names the source in errors.
     public static func decode(jsonData data: Data, file: String? = nil) throws -> [Detection] {
-        let root = try JSONValue.parse(data, file: file)
+        let root = try JSONValue.parseInput(data, file: file)
         guard case .array(let items) = root else {
             throw EvaluationInputError(file: file, location: "top level", value: root.brief,
                                        reason: "expected a JSON list of detections",

@@ -130,17 +130,4 @@ final class COCOValidationTests: XCTestCase {
         XCTAssertEqual(ds.annotationCount, 2)
         XCTAssertEqual(try ds.load(1).crowd, [true])
     }
-
-    func testJSONParserDetails() throws {
-        let value = try JSONParser.parse(Array(#"{"s": "a\"\u00e9\ud83d\ude00\n", "n": [-1.5e2, 0, true, null]}"#.utf8))
-        XCTAssertEqual(value.object?["s"], .string("a\"é😀\n"))
-        XCTAssertEqual(value.object?["n"], .array([.number(-150), .number(0), .bool(true), .null]))
-        for bad in ["[1,]", "{\"a\":1,}", "01", "[1 2]", "\"abc", "[1] x", String(repeating: "[", count: 1000)] {
-            XCTAssertThrowsError(try JSONParser.parse(Array(bad.utf8)), bad)
-        }
-        XCTAssertThrowsError(try JSONParser.parse(Array("[\n1,\n  x]".utf8))) { error in
-            XCTAssertEqual((error as? JSONParser.SyntaxError)?.line, 3)
-            XCTAssertEqual((error as? JSONParser.SyntaxError)?.column, 3)
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import StrictJSON
 
 /// Parses and validates the three sections of a COCO file for `COCODataset`, collecting
 /// warnings when invalid entries are skipped.
@@ -44,8 +45,8 @@ struct COCOReader {
         }
         let root: JSONValue
         do {
-            root = try JSONParser.parse([UInt8](data))
-        } catch let e as JSONParser.SyntaxError {
+            root = try JSONValue.parse(data, file: file)
+        } catch let e as JSONSyntaxError {
             throw DatasetError(file: file, id: "line \(e.line), column \(e.column)",
                                message: "invalid JSON: \(e.message)", hint: "the file is not valid JSON; was it truncated?")
         }
@@ -186,7 +187,7 @@ struct COCOReader {
         guard let items = value?.array, items.count == 4 else {
             return .failure(BoxProblem(message: "bbox must be an array of 4 numbers", hint: format))
         }
-        let numbers = items.compactMap(\.number)
+        let numbers = items.compactMap(\.double)
         guard numbers.count == 4 else {
             return .failure(BoxProblem(message: "bbox must contain only numbers", hint: format))
         }
@@ -221,4 +222,26 @@ struct COCOReader {
 private extension Float {
     /// `1` rather than `1.0` for whole numbers.
     var formatted: String { self == rounded() && abs(self) < 1e9 ? String(Int(self)) : String(self) }
+}
+
+private extension JSONValue {
+    /// Compact JSON-like text for error messages, shortened to about `limit` characters.
+    func text(limit: Int = 80) -> String {
+        let full = render()
+        return full.count <= limit ? full : String(full.prefix(limit)) + "…"
+    }
+
+    private func render() -> String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .integer(let i): return String(i)
+        case .number(let n):
+            return n.isFinite && n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .string(let s): return "\"\(s)\""
+        case .array(let a): return "[" + a.map { $0.render() }.joined(separator: ", ") + "]"
+        case .object(let o):
+            return "{" + o.keys.sorted().map { "\"\($0)\": \(o[$0]?.render() ?? "null")" }.joined(separator: ", ") + "}"
+        }
+    }
 }

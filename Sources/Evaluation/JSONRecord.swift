@@ -1,53 +1,17 @@
 import Foundation
+import StrictJSON
 
-/// A parsed JSON document, used by the loaders to validate input field by field and to report
-/// problems precisely (which file, which record, which field).
-enum JSONValue {
-    case null
-    case bool(Bool)
-    /// An integral number that fits in Int64 (exact, even beyond 2^53).
-    case integer(Int64)
-    /// Any other number, including the NaN / Infinity literals the parser tolerates.
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    /// Parses `data` with `JSONParser` (exact number parsing, errors with line and column).
-    static func parse(_ data: Data, file: String?) throws -> JSONValue {
-        var parser = JSONParser(bytes: [UInt8](data), file: file)
-        return try parser.parseDocument()
-    }
-
-    /// The number as a Double, if this is a number.
-    var double: Double? {
-        switch self {
-        case .integer(let i): return Double(i)
-        case .number(let d): return d
-        default: return nil
-        }
-    }
-
-    /// The number as an Int, if this is an integral number.
-    var int: Int? {
-        switch self {
-        case .integer(let i): return Int(exactly: i)
-        case .number(let d): return d.isFinite && d == d.rounded() ? Int(exactly: d) : nil
-        default: return nil
-        }
-    }
-
-    /// Short rendering of the value for error messages.
-    var brief: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return String(b)
-        case .integer(let i): return String(i)
-        case .number(let d): return String(d)
-        case .string(let s): return "\"" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "\""
-        case .array(let a): return a.count <= 6 ? "[" + a.map(\.brief).joined(separator: ", ") + "]"
-                                                : "[\(a.count) elements]"
-        case .object(let o): return "{object with \(o.count) keys}"
+extension JSONValue {
+    /// Parses evaluator input with StrictJSON. `NaN` / `Infinity` literals are accepted only so
+    /// that the validators can name the offending record; syntax errors become an
+    /// `EvaluationInputError` with the line and column.
+    static func parseInput(_ data: Data, file: String?) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(data, file: file, allowNonFinite: true)
+        } catch let e as JSONSyntaxError {
+            throw EvaluationInputError(file: file, location: "line \(e.line), column \(e.column)",
+                                       reason: "malformed JSON: \(e.message)",
+                                       hint: "check that the file is complete (not truncated) and is valid JSON")
         }
     }
 }

@@ -1,19 +1,19 @@
-/// A small strict JSON parser producing `JSONValue`.
+/// The parser behind `JSONValue.parse`: a strict RFC 8259 recursive-descent parser over bytes.
 ///
-/// Why not Foundation: `JSONSerialization` on Linux does not parse doubles exactly (it reads
-/// `0.8999999999999999` as `0.8999999999999997`), which would perturb boxes and IoUs, and
-/// `JSONDecoder` into a dynamic value is several times slower. Numbers go through Swift's
-/// correctly rounded `Double(_:)`; integers that fit are kept exact as Int64. As an extension,
-/// the literals `NaN`, `Infinity` and `-Infinity` (written by Python's `json` for non-finite
-/// floats) are accepted so that the validators can name the offending record.
+/// Numbers go through Swift's correctly rounded `Double(_:)`; integral numbers that fit are kept
+/// exact as Int64. With `allowNonFinite`, the literals `NaN`, `Infinity` and `-Infinity` (written
+/// by Python's `json` for non-finite floats) are accepted so that callers can name the offending
+/// record instead of failing the whole file.
 struct JSONParser {
     let bytes: [UInt8]
     let file: String?
+    let allowNonFinite: Bool
     var index = 0
 
-    init(bytes: [UInt8], file: String?) {
+    init(bytes: [UInt8], file: String?, allowNonFinite: Bool) {
         self.bytes = bytes
         self.file = file
+        self.allowNonFinite = allowNonFinite
     }
 
     mutating func parseDocument() throws -> JSONValue {
@@ -24,15 +24,13 @@ struct JSONParser {
         return value
     }
 
-    private func error(_ message: String) -> EvaluationInputError {
+    private func error(_ message: String) -> JSONSyntaxError {
         var line = 1, column = 1
         for b in bytes[..<min(index, bytes.count)] {
             if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
         }
-        let what = index < bytes.count ? message : message + " (file ends early)"
-        return EvaluationInputError(file: file, location: "line \(line), column \(column)",
-                                    reason: "malformed JSON: \(what)",
-                                    hint: "check that the file is complete (not truncated) and is valid JSON")
+        let what = index < bytes.count ? message : message + " (unexpected end of file)"
+        return JSONSyntaxError(file: file, line: line, column: column, message: what)
     }
 
     private mutating func skipWhitespace() {
@@ -54,9 +52,9 @@ struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "N"): try literal("NaN"); return .number(.nan)
-        case UInt8(ascii: "I"): try literal("Infinity"); return .number(.infinity)
-        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+        case UInt8(ascii: "N") where allowNonFinite: try literal("NaN"); return .number(.nan)
+        case UInt8(ascii: "I") where allowNonFinite: try literal("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where allowNonFinite && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
             index += 1
             try literal("Infinity")
             return .number(-.infinity)
