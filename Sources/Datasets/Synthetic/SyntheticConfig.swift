@@ -12,15 +12,15 @@ public struct SyntheticConfig: Codable, Sendable, Equatable {
     public var valCount: Int = 500
     /// `objectCountWeights[n]` is proportional to the probability of drawing n objects per image
     /// (before placement; objects that cannot be placed are omitted).
-    public var objectCountWeights: [Int] = [2, 6, 14, 18, 18, 14, 10, 6, 4]
+    public var objectCountWeights: [Int] = [3, 10, 18, 20, 16, 12, 8]
     /// Nominal object size in pixels, drawn as `min + (max − min)·u²` (skewed towards small).
-    public var minObjectSize: Int = 8
+    public var minObjectSize: Int = 12
     public var maxObjectSize: Int = 100
     /// Largest width:height ratio for rectangles and triangles (others use milder ratios).
     public var maxAspect: Float = 2.5
     /// Occlusion: every annotated object keeps at least this fraction of its pixels visible
     /// (inside the image and not covered by later objects). 1 disables overlap.
-    public var minVisibleFraction: Float = 0.4
+    public var minVisibleFraction: Float = 0.5
     /// Positions tried per object before it is omitted.
     public var placementAttempts: Int = 12
     /// Minimum L1 RGB distance (0...765) between an object's colour and what lies under its
@@ -31,9 +31,9 @@ public struct SyntheticConfig: Codable, Sendable, Equatable {
     /// 0 = flat background colour; 1 = gradients, stripes and large low-contrast blobs.
     public var backgroundVariation: Float = 1
     /// Number of unannotated distractors per image (small blobs, thin lines).
-    public var distractorCount: ClosedRange<Int> = 2...6
+    public var distractorCount: ClosedRange<Int> = 1...4
     /// Standard deviation of per-pixel Gaussian-like noise, in 0–255 units.
-    public var noiseLevel: Float = 6
+    public var noiseLevel: Float = 5
 
     public init() {}
 
