@@ -21,8 +21,8 @@ public func openDataset(_ config: DataConfig, split: Split) throws -> any Detect
     case .coco:
         let (ann, img) = split == .train ? (config.trainAnnotations, config.trainImages) : (config.valAnnotations, config.valImages)
         guard let ann, let img else {
-            throw CheckpointError(path: "config", problem: "data.\(split)_annotations / data.\(split)_images not set",
-                                  hint: "a coco dataset needs both paths for train and val")
+            throw TrainingError("data.\(split)_annotations / data.\(split)_images are not set",
+                                hint: "a coco dataset needs annotation and image paths for train and val")
         }
         return try COCODataset(annotationFile: URL(fileURLWithPath: ann), imageDirectory: URL(fileURLWithPath: img),
                                skipInvalid: config.skipInvalid)

@@ -43,7 +43,14 @@ public final class Trainer {
     let rule: TeacherRule
     let log: (String) -> Void
     public private(set) var lastMetrics: [NetworkID: COCOMetrics] = [:]
-    lazy var evaluator: Evaluator? = try? Evaluator(dataset: openDataset(config.data, split: .val), config: config, layout: layout)
+    private var evaluatorCache: Evaluator?
+    /// The validation evaluator, built on first use (it renders the whole val split once).
+    func evaluator() throws -> Evaluator {
+        if let e = evaluatorCache { return e }
+        let e = try Evaluator(dataset: openDataset(config.data, split: .val), config: config, layout: layout)
+        evaluatorCache = e
+        return e
+    }
 
     public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
 
@@ -167,9 +174,7 @@ public final class Trainer {
 
     /// Evaluates the configured network(s) on val and appends the metrics.
     public func evaluate(_ metrics: MetricsLog? = nil) throws {
-        guard let evaluator else {
-            throw TrainingError("cannot open the validation split", hint: "check data.* in the config")
-        }
+        let evaluator = try evaluator()
         for id in config.eval.network.ids where workers[id] != nil {
             let t0 = now()
             let (m, _) = try evaluator.evaluate(workers[id]!.network)
