@@ -13,6 +13,7 @@ final class BCEWithLogitsTests: XCTestCase {
         let b = bceWithLogits(logit: Float(2), target: 1)
         assertClose(b.loss, Float(log(1 + exp(-2.0))), atol: 1e-7)
         assertClose(b.dLogit, Float(1 / (1 + exp(-2.0)) - 1), atol: 1e-7)
+        XCTAssertLessThan(b.dLogit, 0, "a target above σ(z) must pull the logit up")
         // Stable: z = ±100 with t = ½ gives L = 50 (+ ~0) and finite gradients.
         assertClose(bceWithLogits(logit: Float(100), target: 0.5).loss, 50, rtol: 1e-6)
         assertClose(bceWithLogits(logit: Float(-100), target: 0.5).loss, 50, rtol: 1e-6)
