@@ -66,6 +66,14 @@ public final class NetworkWorker {
         return result
     }
 
+    /// Losses computed elsewhere (soft-label modes): backward of the given head-output gradients
+    /// into a zeroed gradient buffer.
+    public func backward(_ gradients: HeadOutputs) {
+        precondition(!frozen && outputs != nil, "NetworkWorker(\(id)).backward on a frozen network or before forward")
+        network.store.zeroGrads()
+        network.backward(gradients)
+    }
+
     /// One optimizer step at `iteration`'s learning rate; returns that rate.
     @discardableResult
     public func step(iteration: Int) -> Float {

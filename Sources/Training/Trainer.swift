@@ -12,10 +12,16 @@ import Foundation
 import Models
 import PAA
 
+public struct KDParts: Equatable {
+    public var cls, iou, box: Double
+}
+
 /// One iteration's outcome for one network.
 public struct NetworkRecord: Equatable {
     public var cls, box, iou: Double
-    public var total: Double { cls + box + iou }
+    /// Soft-label parts (cls, iou, box) in the soft/solad modes.
+    public var kd: KDParts? = nil
+    public var total: Double { cls + box + iou + (kd.map { $0.cls + $0.iou + $0.box } ?? 0) }
     public var numPositives: Int
     public var lr: Float
 }
@@ -40,6 +46,7 @@ public final class Trainer {
     public private(set) var iteration = 0
     let step: AssignmentStep
     let loss: PAALoss
+    let softLoss: SoftLabelLoss
     let rule: TeacherRule
     let log: (String) -> Void
     public private(set) var lastMetrics: [NetworkID: COCOMetrics] = [:]
@@ -61,10 +68,6 @@ public final class Trainer {
     /// updates); used to check CoLAD with a fixed, frozen teacher against LAD.
     public init(config: TrainingConfig, workDir: URL? = nil, freeze: Set<NetworkID> = [],
                 log: @escaping (String) -> Void = { print($0) }) throws {
-        guard [.baseline, .lad, .colad].contains(config.mode) else {
-            throw TrainingError("mode \(config.mode.rawValue) is not implemented yet in this version of colad",
-                                hint: "use baseline, lad or colad")
-        }
         self.config = config
         self.workDir = workDir ?? URL(fileURLWithPath: config.workDir)
         self.log = log
@@ -74,6 +77,9 @@ public final class Trainer {
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         loss = PAALoss(layout: layout, config: PAALossConfig(variant: config.loss.variant == .paa ? .paa : .lad))
         rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
+        let kd = config.loss.kd
+        softLoss = SoftLabelLoss(layout: layout, config: SoftLabelLossConfig(clsWeight: kd.clsWeight, iouWeight: kd.iouWeight,
+                                                                            boxWeight: kd.boxWeight, gamma: kd.gamma, minIoU: kd.minIoU))
         var w: [NetworkID: NetworkWorker] = [:]
         for id in config.networks {
             w[id] = try NetworkWorker(id: id, config: config.network(id)!, numClasses: train.classNames.count, seed: config.seed,
@@ -98,9 +104,11 @@ public final class Trainer {
         for id in config.networks { workers[id]!.forward(images) }
         lap("forward")
         let pre = step.preassign(targets)
-        let assignments: [Assignment]
+        var assignments: [Assignment] = []
         switch config.mode {
-        case .baseline, .lad:
+        case .soft:
+            break // no hard labels: the student learns from the teacher's outputs only
+        case .baseline, .lad, .solad:
             let teacher = workers[.a]!
             assignments = step.finalize(pre, costs: teacher.costs(pre, assigner: step.assigner, layout: layout))
         case .colad:
@@ -110,18 +118,36 @@ public final class Trainer {
                                              rule: rule, granularity: config.colad.granularity)
             assignments = asg
             rec.decision = decision
-        default:
-            preconditionFailure("unreachable: mode checked at init")
         }
         rec.assignments = assignments
         lap("assign")
         for id in trainedNetworks {
-            let r = workers[id]!.lossAndBackward(loss, assignments: assignments, targets: targets.targets)
-            for (part, v) in [("cls", r.cls), ("box", r.box), ("iou", r.iou)] where !v.isFinite {
+            var parts: [(String, Double)] = []
+            var record = NetworkRecord(cls: 0, box: 0, iou: 0, numPositives: 0, lr: 0)
+            if config.mode.distillsSoftLabels && id == .b {
+                let sizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
+                let kd = softLoss(student: workers[.b]!.outputs!, teacher: workers[.a]!.outputs!, groundTruth: targets.targets,
+                                  valid: targets.valid, imageSizes: sizes)
+                var grads = kd.gradients
+                parts += [("kd_cls", kd.cls), ("kd_iou", kd.iou), ("kd_box", kd.box)]
+                record.kd = KDParts(cls: kd.cls, iou: kd.iou, box: kd.box)
+                if config.mode == .solad {
+                    let r = loss(workers[.b]!.outputs!, assignments: assignments, groundTruth: targets.targets)
+                    grads.add(r.gradients)
+                    parts += [("cls", r.cls), ("box", r.box), ("iou", r.iou)]
+                    (record.cls, record.box, record.iou, record.numPositives) = (r.cls, r.box, r.iou, r.numPositives)
+                }
+                workers[.b]!.backward(grads)
+            } else {
+                let r = workers[id]!.lossAndBackward(loss, assignments: assignments, targets: targets.targets)
+                parts += [("cls", r.cls), ("box", r.box), ("iou", r.iou)]
+                (record.cls, record.box, record.iou, record.numPositives) = (r.cls, r.box, r.iou, r.numPositives)
+            }
+            for (part, v) in parts where !v.isFinite {
                 throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
                                     hint: "training diverged; the last checkpoint in \(checkpointRoot.path) is intact — lower train.lr or set train.clip_grad_norm and resume")
             }
-            rec.networks[id] = NetworkRecord(cls: r.cls, box: r.box, iou: r.iou, numPositives: r.numPositives, lr: 0)
+            rec.networks[id] = record
         }
         lap("loss_backward")
         for id in trainedNetworks { rec.networks[id]!.lr = workers[id]!.step(iteration: iteration) }
@@ -161,7 +187,9 @@ public final class Trainer {
     func record(_ r: IterationRecord) -> [String: Any] {
         var out: [String: Any] = ["iteration": r.iteration, "images": r.images, "time": r.times]
         for (id, n) in r.networks {
-            out[id.rawValue] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
+            var net: [String: Any] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
+            if let kd = n.kd { net["kd_cls"] = kd.cls; net["kd_iou"] = kd.iou; net["kd_box"] = kd.box }
+            out[id.rawValue] = net
         }
         if let d = r.decision {
             out["teacher"] = d.teacher?.rawValue ?? "mixed"

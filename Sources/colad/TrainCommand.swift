@@ -6,7 +6,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train from a YAML config (mode baseline, lad or colad in this version).",
+        abstract: "Train from a YAML config (modes baseline, lad, soft, solad, colad; single process).",
         discussion: """
         Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per
         evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json,

@@ -63,6 +63,31 @@ final class DistillationModeTests: XCTestCase {
                        colad.workers[.b]!.network.store.snapshotValues().map(\.bitPattern))
     }
 
+    /// soft: the student learns from the teacher's outputs only (no GT losses); solad: LAD + soft.
+    func testSoftAndSoLADTrain() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let teacher = try teacherCheckpoint(dir.appendingPathComponent("teacher"))
+        for mode in [Mode.soft, .solad] {
+            var c = miniConfig(mode, iterations: 2)
+            c.networkA.checkpoint = teacher
+            let t = try Trainer(config: c, workDir: dir.appendingPathComponent(mode.rawValue), log: { _ in })
+            let before = t.workers[.b]!.network.store.snapshotValues()
+            let r = try t.runIteration()
+            let b = try XCTUnwrap(r.networks[.b])
+            let kd = try XCTUnwrap(b.kd)
+            XCTAssertTrue(kd.cls > 0 && kd.iou > 0 && kd.box >= 0 && kd.cls.isFinite, "\(mode): \(kd)")
+            if mode == .soft {
+                XCTAssertEqual(b.cls, 0); XCTAssertEqual(b.numPositives, 0)
+                XCTAssertTrue(r.assignments.isEmpty)
+            } else {
+                XCTAssertGreaterThan(b.numPositives, 0); XCTAssertGreaterThan(b.cls, 0)
+            }
+            XCTAssertNotEqual(t.workers[.b]!.network.store.snapshotValues(), before, "the student was updated")
+            XCTAssertNil(r.networks[.a], "the teacher is frozen")
+        }
+    }
+
     /// With one object whose candidates all lie on one level, iteration and object granularity
     /// make the same decision and the same assignment (one (object, level) set in the batch).
     func testIterationAndObjectGranularityAgreeForOneObjectOneLevel() throws {
