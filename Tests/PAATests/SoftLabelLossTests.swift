@@ -67,4 +67,42 @@ final class SoftLabelLossTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 30)
     }
+
+    /// Agreement with the independent float64 numpy reference
+    /// (Tests/Fixtures/scripts/make_soft_label_fixtures.py): parts, |R|, Z and sampled gradients.
+    func testMatchesNumpyReference() throws {
+        let root = try XCTUnwrap(loadFixtureJSON("paa/soft_label.json") as? [String: Any])
+        let cases = try XCTUnwrap(root["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 2)
+        for c in cases {
+            func head(_ key: String) throws -> HeadOutputs {
+                let o = try XCTUnwrap(c[key] as? [String: Any])
+                func level(_ kind: String, _ ch: Int) -> [Tensor] {
+                    let arrays = o[kind] as! [Any]
+                    return layout.levels.enumerated().map { l, lv in Tensor(shape: [2, lv.height, lv.width, ch], data: floats(arrays[l])) }
+                }
+                return HeadOutputs(cls: level("cls", 3), reg: level("reg", 4), iou: level("iou", 1))
+            }
+            let student = try head("student"), teacher = try head("teacher")
+            let gts = (c["gts"] as! [[[Double]]]).map { boxes in
+                ObjectTargets(boxes: boxes.map { BoxXYXY(x1: Float($0[0]), y1: Float($0[1]), x2: Float($0[2]), y2: Float($0[3])) },
+                              labels: Array(repeating: 0, count: boxes.count))
+            }
+            let sizes = (c["sizes"] as! [[Int]]).map { (width: Float($0[0]), height: Float($0[1])) }
+            let valid = sizes.map { layout.validFlags(width: Int($0.width), height: Int($0.height)) }
+            let minIoU = c["min_iou"] as! Double
+            let r = SoftLabelLoss(layout: layout, config: .init(minIoU: minIoU))(student: student, teacher: teacher, groundTruth: gts,
+                                                                                 valid: valid, imageSizes: sizes)
+            XCTAssertEqual(r.regionSize, c["region"] as! Int, "min_iou \(minIoU)")
+            assertClose(r.normalizer, c["z"] as! Double, atol: 1e-5, rtol: 1e-5)
+            assertClose(r.cls, c["cls"] as! Double, atol: 1e-6, rtol: 1e-5)
+            assertClose(r.iou, c["iou"] as! Double, atol: 1e-6, rtol: 1e-5)
+            assertClose(r.box, c["box"] as! Double, atol: 1e-6, rtol: 1e-5)
+            for g in c["grads"] as! [[String: Any]] {
+                let (kind, l, i) = (g["kind"] as! String, g["level"] as! Int, g["index"] as! Int)
+                let ana = kind == "cls" ? r.gradients.cls[l].data[i] : kind == "reg" ? r.gradients.reg[l].data[i] : r.gradients.iou[l].data[i]
+                assertClose(Double(ana), g["grad"] as! Double, atol: 1e-5, rtol: 1e-3, "\(kind) level \(l) [\(i)]")
+            }
+        }
+    }
 }
