@@ -1,4 +1,5 @@
 import Detection
+import Engine
 import TestSupport
 import XCTest
 
@@ -29,7 +30,7 @@ final class IoUMatrixTests: XCTestCase {
     /// The fast path must equal the naive reference exactly, on grids and on random layouts
     /// with duplicates, degenerate and touching boxes.
     func testSweepEqualsNaive() {
-        var rng = TestRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for trial in 0..<50 {
             var anchors: [BoxXYXY] = []
             for stride in [8, 16, 32] where trial % 2 == 0 {
@@ -65,21 +66,7 @@ final class IoUMatrixTests: XCTestCase {
     }
 }
 
-/// Small deterministic generator for test data (SplitMix64 steps).
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53)
-    }
+extension SplitMix64 {
     /// A random box inside roughly [−20, 150]², sides 0–60, on a 0.5 px lattice half the time
     /// (so that coordinates tie with each other and with the grid).
     mutating func box() -> BoxXYXY {

@@ -1,4 +1,6 @@
+import Engine
 import Foundation
+import TestSupport
 import XCTest
 @testable import Evaluation
 
@@ -6,7 +8,7 @@ final class LargeInputTests: XCTestCase {
     /// 500 images × 3000 detections, 20 categories, some crowd: a larger input evaluates to sane
     /// numbers. (Speed is a benchmark's business, not a unit test's.)
     func testFiveHundredImagesThreeThousandDetections() throws {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let images = (1...500).map { GroundTruth.Image(id: $0, width: 640, height: 480) }
         var annotations: [GroundTruth.Annotation] = []
         for id in 1...3500 {
@@ -25,21 +27,5 @@ final class LargeInputTests: XCTestCase {
         let metrics = try COCOEvaluator(groundTruth: gt).evaluate(detections)
         XCTAssertTrue(metrics.stats.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(metrics.stats)")
         XCTAssertGreaterThan(metrics.ap50, metrics.ap)
-    }
-}
-
-/// Small deterministic generator for test data (SplitMix64 steps).
-struct SeededGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53)
     }
 }

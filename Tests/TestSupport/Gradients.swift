@@ -45,3 +45,8 @@ public func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tens
 /// Reads a JSON array of numbers as [Float].
 public func floats(_ any: Any?) -> [Float] { ((any as? [Any]) ?? []).map { Float(($0 as! NSNumber).doubleValue) } }
 public func ints(_ any: Any?) -> [Int] { ((any as? [Any]) ?? []).map { ($0 as! NSNumber).intValue } }
+
+extension SplitMix64 {
+    /// Uniform in [lo, hi) (53 random bits), for generating test data.
+    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * nextUniform() }
+}
