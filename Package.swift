@@ -64,6 +64,7 @@ let package = Package(
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CBLAS"]),
+        .testTarget(name: "NativeLibrariesTests", dependencies: ["CZMQ"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Detection", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Engine", "TestSupport"]),
