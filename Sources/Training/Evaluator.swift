@@ -23,9 +23,7 @@ public final class Evaluator {
         groundTruth = try Training.groundTruth(of: dataset)
         preprocess = Preprocess(size: config.data.imageSize, augment: false, seed: 0)
         self.layout = layout
-        post = PostProcessor(config: PostProcessConfig(nmsPre: config.eval.nmsPre, scoreThreshold: Float(config.eval.scoreThreshold),
-                                                       nmsIoU: Float(config.eval.nmsIoU), maxPerImage: config.eval.maxPerImage,
-                                                       scoreVoting: config.eval.scoreVoting))
+        post = PostProcessor(config: PostProcessConfig(config.eval))
         self.batchSize = batchSize
     }
 

@@ -23,8 +23,7 @@ public final class NetworkWorker {
     /// (seed, network id), so two identical presets start different.
     public init(id: NetworkID, config: NetworkConfig, numClasses: Int, seed: Int, train: ScheduleConfig, frozen: Bool) throws {
         self.id = id
-        let model = ModelConfig(stem: config.stem, widths: config.widths, blocks: config.blocks, fpnChannels: config.fpnChannels,
-                                headChannels: config.headChannels, headConvs: config.headConvs, numClasses: numClasses)
+        let model = ModelConfig(config, numClasses: numClasses)
         var mix = SplitMix64(seed: UInt64(bitPattern: Int64(seed)), key: "network-\(id.rawValue)")
         network = DetectorNetwork(config: model, seed: mix.next())
         optimizer = frozen ? nil : SGD(network.store, config: SGDConfig(momentum: Float(train.momentum),

@@ -72,8 +72,7 @@ public final class Trainer {
         self.workDir = workDir ?? URL(fileURLWithPath: config.workDir)
         self.log = log
         let train = try openDataset(config.data, split: .train)
-        layout = AnchorLayout(.init(inputSize: config.data.imageSize, strides: config.anchors.strides,
-                                    anchorScale: Float(config.anchors.scale), centerOffset: Float(config.anchors.centerOffset)))
+        layout = AnchorLayout(config)
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         loss = PAALoss(layout: layout, config: PAALossConfig(variant: config.loss.variant == .paa ? .paa : .lad))
         rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)

@@ -29,11 +29,9 @@ struct DetectCommand: ParsableCommand {
             }
             let classNames = try openDataset(cfg.data, split: .val).classNames
             let (net, weights) = try loadNetwork(netCfg, checkpoint: checkpoint, id: id, config: cfg, numClasses: classNames.count)
-            let layout = anchorLayout(cfg)
+            let layout = AnchorLayout(cfg)
             let pre = Preprocess(size: cfg.data.imageSize, augment: false, seed: 0)
-            let post = PostProcessor(config: PostProcessConfig(nmsPre: cfg.eval.nmsPre, scoreThreshold: Float(cfg.eval.scoreThreshold),
-                                                               nmsIoU: Float(cfg.eval.nmsIoU), maxPerImage: cfg.eval.maxPerImage,
-                                                               scoreVoting: cfg.eval.scoreVoting))
+            let post = PostProcessor(config: PostProcessConfig(cfg.eval))
             let outDir = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
             var report: [[String: Any]] = []

@@ -4,6 +4,7 @@ import Datasets
 import Engine
 import Evaluation
 import Foundation
+import PAA
 import Training
 
 struct EvalCommand: ParsableCommand {
@@ -44,7 +45,7 @@ struct EvalCommand: ParsableCommand {
                 let id = NetworkID(rawValue: network)!
                 guard let netCfg = cfg.network(id) else { throw ValidationError("the config has no network_\(network)") }
                 let (net, weights) = try loadNetwork(netCfg, checkpoint: checkpoint, id: id, config: cfg)
-                let layout = anchorLayout(cfg)
+                let layout = AnchorLayout(cfg)
                 let evaluator = try Evaluator(dataset: openDataset(cfg.data, split: .val), config: cfg, layout: layout)
                 let dets = try evaluator.detect(net)
                 metrics = try COCOEvaluator(groundTruth: evaluator.groundTruth).evaluate(dets)

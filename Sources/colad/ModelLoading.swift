@@ -24,17 +24,11 @@ func weightsFile(_ path: String, id: NetworkID) throws -> URL {
     return file
 }
 
-func anchorLayout(_ cfg: TrainingConfig) -> AnchorLayout {
-    AnchorLayout(.init(inputSize: cfg.data.imageSize, strides: cfg.anchors.strides,
-                       anchorScale: Float(cfg.anchors.scale), centerOffset: Float(cfg.anchors.centerOffset)))
-}
-
 /// Builds network `id` of a config and loads its weights from a checkpoint.
 func loadNetwork(_ netCfg: NetworkConfig, checkpoint: String, id: NetworkID, config: TrainingConfig,
                  numClasses: Int? = nil) throws -> (DetectorNetwork, URL) {
     let classes = try numClasses ?? openDataset(config.data, split: .val).classNames.count
-    let model = ModelConfig(stem: netCfg.stem, widths: netCfg.widths, blocks: netCfg.blocks, fpnChannels: netCfg.fpnChannels,
-                            headChannels: netCfg.headChannels, headConvs: netCfg.headConvs, numClasses: classes)
+    let model = ModelConfig(netCfg, numClasses: classes)
     let net = DetectorNetwork(config: model, seed: 0)
     let file = try weightsFile(checkpoint, id: id)
     let (tensors, _) = try SafeTensors.read(file)
