@@ -50,13 +50,15 @@ let package = Package(
                                                   "Evaluation", "Config", "Distillation"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
         .target(name: "Evaluation", dependencies: ["StrictJSON"], exclude: ["README.md"]),
+        // The experiment suites of `colad experiment` (plan, runner, results table and curves).
+        .target(name: "Experiments", dependencies: ["Training", "Config", "Datasets", "Engine"], exclude: ["README.md"]),
         // MPI groups and collectives.
         .target(name: "Comm", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: fast),
 
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation",
+                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
