@@ -52,13 +52,18 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["StrictJSON"], exclude: ["README.md"]),
         // The experiment suites of `colad experiment` (plan, runner, results table and curves).
         .target(name: "Experiments", dependencies: ["Training", "Config", "Datasets", "Engine"], exclude: ["README.md"]),
+        // ZeroMQ sockets, the message envelope (header + CRC32), bounds-checked payload coding.
+        .target(name: "Transport", dependencies: ["CZMQ"], exclude: ["README.md"]),
+        // The distributed runtime: rank roles, messages, coordinator, worker loop, status.
+        .target(name: "Runtime", dependencies: ["Transport", "Comm", "Training", "Config", "Distillation", "PAA", "Models",
+                                                 "Engine", "Datasets", "Evaluation"], exclude: ["README.md"]),
         // MPI groups and collectives.
         .target(name: "Comm", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: fast),
 
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments",
+                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments", "Runtime", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
@@ -76,6 +81,8 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Distillation", "PAA", "Config"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
     ],

@@ -66,6 +66,19 @@ public struct PAALossResult {
     public var gradients: HeadOutputs
 }
 
+/// The batch-level normalisers of the losses, as sums that data-parallel ranks add up.
+public struct LossNormalizers: Equatable, Sendable {
+    public var positives: Double
+    public var images: Double
+    /// Σ of the box-loss weights (Σ u for PAA, N_pos for LAD).
+    public var boxWeight: Double
+    public init(positives: Double, images: Double, boxWeight: Double) {
+        self.positives = positives; self.images = images; self.boxWeight = boxWeight
+    }
+    public var array: [Double] { [positives, images, boxWeight] }
+    public init(_ a: [Double]) { self.init(positives: a[0], images: a[1], boxWeight: a[2]) }
+}
+
 /// The PAA head's training losses over one batch (see the file header).
 public struct PAALoss: Sendable {
     public let layout: AnchorLayout
@@ -82,11 +95,39 @@ public struct PAALoss: Sendable {
         compute(outputs, assignments: assignments, groundTruth: groundTruth, fixedIoUTargets: nil)
     }
 
+    /// The loss of this rank's share of a global batch split over data-parallel ranks: every
+    /// normaliser is the global one (`normalizers` = the element-wise sum over ranks of
+    /// `normalizerSums`), so the ranks' losses and gradients add up to the loss of the whole
+    /// batch in one process (up to summation order).
+    public func callAsFunction(_ outputs: HeadOutputs, assignments: [Assignment], groundTruth: [ObjectTargets],
+                               normalizers: LossNormalizers) -> PAALossResult {
+        compute(outputs, assignments: assignments, groundTruth: groundTruth, fixedIoUTargets: nil, normalizers: normalizers)
+    }
+
+    /// This rank's contribution to the batch normalisers: N_pos, images, Σ box weights
+    /// (Σ u over positives for the PAA variant, N_pos for LAD).
+    public func normalizerSums(_ outputs: HeadOutputs, assignments: [Assignment], groundTruth: [ObjectTargets]) -> LossNormalizers {
+        var n = LossNormalizers(positives: 0, images: Double(outputs.batchSize), boxWeight: 0)
+        for (b, assignment) in assignments.enumerated() {
+            for p in assignment.positives {
+                n.positives += 1
+                if config.variant == .paa {
+                    let address = layout.address(image: b, anchor: p.anchor)
+                    let box = DeltaXYWHCoder.decode(anchor: XYXYBox<Double>(layout.anchors[p.anchor]), delta: DeltaXYWH<Double>(outputs.delta(at: address)))
+                    n.boxWeight += max(iou(box, XYXYBox<Double>(groundTruth[b].boxes[p.object])), 1e-12)
+                } else {
+                    n.boxWeight += 1
+                }
+            }
+        }
+        return n
+    }
+
     /// The loss with, optionally, the IoU targets u_i given (in positive order: images
     /// ascending, anchors ascending) instead of computed. Finite-difference tests hold u fixed
     /// this way, as autograd does by detaching it.
     func compute(_ outputs: HeadOutputs, assignments: [Assignment], groundTruth: [ObjectTargets],
-                 fixedIoUTargets: [Double]?) -> PAALossResult {
+                 fixedIoUTargets: [Double]?, normalizers: LossNormalizers? = nil) -> PAALossResult {
         outputs.checkShapes(layout: layout)
         let batch = outputs.batchSize
         precondition(assignments.count == batch && groundTruth.count == batch,
@@ -98,7 +139,8 @@ public struct PAALoss: Sendable {
             precondition(assignment.anchors.count == layout.count, "PAALoss: assignment \(b) has \(assignment.anchors.count) anchors, layout \(layout.count)")
         }
 
-        let cls = classificationLoss(outputs, assignments, groundTruth, numPositives: numPositives, into: &grads)
+        let clsNorm = normalizers.map { max($0.positives, $0.images) } ?? Double(max(numPositives, batch))
+        let cls = classificationLoss(outputs, assignments, groundTruth, normalizer: clsNorm, into: &grads)
         guard numPositives > 0 else { return PAALossResult(cls: cls, box: 0, iou: 0, numPositives: 0, iouTargets: [], gradients: grads) }
 
         // Positives of the batch: decode, IoU target, GIoU.   [P]
@@ -122,7 +164,7 @@ public struct PAALoss: Sendable {
                                           u: fixedIoUTargets?[positives.count] ?? iou(box, target), giou: giou(box, target)))
             }
         }
-        let p = Double(numPositives)
+        let p = normalizers?.positives ?? Double(numPositives)
 
         // Box loss.
         var weights = [Double](repeating: 1, count: positives.count), norm = p
@@ -130,6 +172,7 @@ public struct PAALoss: Sendable {
             weights = positives.map { max($0.u, 1e-12) }
             norm = weights.reduce(0, +)
         }
+        if let normalizers { norm = normalizers.boxWeight }
         var boxSum = 0.0
         for (i, q) in positives.enumerated() {
             boxSum += weights[i] * (1 - q.giou)
@@ -151,9 +194,9 @@ public struct PAALoss: Sendable {
 
     /// Focal loss over every valid anchor × class, / max(N_pos, B); writes ∂/∂z into `grads`.
     private func classificationLoss(_ outputs: HeadOutputs, _ assignments: [Assignment], _ groundTruth: [ObjectTargets],
-                                    numPositives: Int, into grads: inout HeadOutputs) -> Double {
+                                    normalizer: Double, into grads: inout HeadOutputs) -> Double {
         let batch = outputs.batchSize, classes = outputs.numClasses
-        let scale = config.clsWeight / Double(max(numPositives, batch))
+        let scale = config.clsWeight / normalizer
         let alpha = config.focalAlpha, gamma = config.focalGamma
         var sum = 0.0
         for (l, level) in layout.levels.enumerated() {

@@ -48,24 +48,15 @@ public struct SoftLabelLoss: Sendable {
 
     /// `imageSizes[b]` is image b's unpadded (resized) extent, for clipping and valid flags.
     public func callAsFunction(student: HeadOutputs, teacher: HeadOutputs, groundTruth: [ObjectTargets],
-                               valid: [[Bool]], imageSizes: [(width: Float, height: Float)]) -> SoftLabelLossResult {
+                               valid: [[Bool]], imageSizes: [(width: Float, height: Float)],
+                               normalizer: Double? = nil) -> SoftLabelLossResult {
         let n = student.batchSize, c = student.numClasses, a = layout.count
         precondition(teacher.batchSize == n && teacher.numClasses == c && groundTruth.count == n && valid.count == n
                      && imageSizes.count == n, "SoftLabelLoss: batch shapes disagree")
         let gamma = config.gamma
-        // Region R, weights ω and the normaliser Z (teacher and GT only).
-        var region: [[(anchor: Int, weight: Double, teacherBox: XYXYBox<Double>)]] = Array(repeating: [], count: n)
-        var z = 0.0
-        for b in 0..<n {
-            let size = (width: Double(imageSizes[b].width), height: Double(imageSizes[b].height))
-            for j in 0..<a where valid[b][j] {
-                let addr = layout.address(image: b, anchor: j)
-                let tb = DeltaXYWHCoder.decode(anchor: double(layout.anchors[j]), delta: double(teacher.delta(at: addr)), clipTo: size)
-                var w = 0.0
-                for g in groundTruth[b].boxes { w = max(w, iou(tb, double(g))) }
-                if w > config.minIoU { region[b].append((j, w, tb)); z += w }
-            }
-        }
+        let r = self.region(teacher: teacher, groundTruth: groundTruth, valid: valid, imageSizes: imageSizes)
+        let region = r.region
+        var z = normalizer ?? r.sum
         z = max(z, 1)
         var grads = HeadOutputs.zeros(like: student)
         var lCls = 0.0, lIoU = 0.0, lBox = 0.0
@@ -100,6 +91,33 @@ public struct SoftLabelLoss: Sendable {
         return SoftLabelLossResult(cls: config.clsWeight * lCls / z, iou: config.iouWeight * lIoU / z, box: config.boxWeight * lBox / z,
                                    regionSize: region.map(\.count).reduce(0, +), normalizer: z, gradients: grads)
     }
+
+    /// Σ ω over this rank's region R (teacher and GT only): data-parallel ranks add theirs and
+    /// pass max(1, total) as `normalizer`, so the ranks' losses add up to the whole batch's.
+    public func regionWeightSum(teacher: HeadOutputs, groundTruth: [ObjectTargets], valid: [[Bool]],
+                                imageSizes: [(width: Float, height: Float)]) -> Double {
+        region(teacher: teacher, groundTruth: groundTruth, valid: valid, imageSizes: imageSizes).sum
+    }
+
+    /// Region R per image (anchor, ω, teacher box) and Σ ω.
+    func region(teacher: HeadOutputs, groundTruth: [ObjectTargets], valid: [[Bool]], imageSizes: [(width: Float, height: Float)])
+        -> (region: [[(anchor: Int, weight: Double, teacherBox: XYXYBox<Double>)]], sum: Double) {
+        let n = teacher.batchSize, a = layout.count
+        var region: [[(anchor: Int, weight: Double, teacherBox: XYXYBox<Double>)]] = Array(repeating: [], count: n)
+        var z = 0.0
+        for b in 0..<n {
+            let size = (width: Double(imageSizes[b].width), height: Double(imageSizes[b].height))
+            for j in 0..<a where valid[b][j] {
+                let addr = layout.address(image: b, anchor: j)
+                let tb = DeltaXYWHCoder.decode(anchor: double(layout.anchors[j]), delta: double(teacher.delta(at: addr)), clipTo: size)
+                var w = 0.0
+                for g in groundTruth[b].boxes { w = max(w, iou(tb, double(g))) }
+                if w > config.minIoU { region[b].append((j, w, tb)); z += w }
+            }
+        }
+        return (region, z)
+    }
+
 }
 
 @inline(__always) func double(_ b: BoxXYXY) -> XYXYBox<Double> {

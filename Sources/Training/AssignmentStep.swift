@@ -29,6 +29,10 @@ public struct DecisionRecord: Codable, Equatable, Sendable {
     public var teacher: Teacher?
     /// Fraction of (object, level) sets whose labels came from B's costs.
     public var teacherBRatio: Double
+
+    public init(a: AggregateStats, b: AggregateStats, teacher: Teacher?, teacherBRatio: Double) {
+        self.a = a; self.b = b; self.teacher = teacher; self.teacherBRatio = teacherBRatio
+    }
 }
 
 public struct AssignmentStep {

@@ -2,7 +2,7 @@
 import Config
 import Foundation
 
-final class ProgressReporter {
+public final class ProgressReporter {
     let total: Int
     let logEvery: Int
     let log: (String) -> Void
@@ -10,11 +10,11 @@ final class ProgressReporter {
     var window: [(images: Int, seconds: Double)] = []
     var lastLine = ""
 
-    init(total: Int, logEvery: Int, log: @escaping (String) -> Void) {
+    public init(total: Int, logEvery: Int, log: @escaping (String) -> Void) {
         self.total = total; self.logEvery = max(1, logEvery); self.log = log
     }
 
-    func update(_ r: IterationRecord) {
+    public func update(_ r: IterationRecord) {
         window.append((r.images, r.times.values.reduce(0, +)))
         if window.count > 50 { window.removeFirst() }
         let secs = window.map(\.seconds).reduce(0, +), imgs = window.map(\.images).reduce(0, +)
@@ -36,7 +36,7 @@ final class ProgressReporter {
         }
     }
 
-    func finish() { if tty && !lastLine.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)) } }
+    public func finish() { if tty && !lastLine.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)) } }
 }
 
 func formatDuration(_ s: Double) -> String {

@@ -14,6 +14,7 @@ import PAA
 
 public struct KDParts: Equatable {
     public var cls, iou, box: Double
+    public init(cls: Double, iou: Double, box: Double) { self.cls = cls; self.iou = iou; self.box = box }
 }
 
 /// One iteration's outcome for one network.
@@ -24,6 +25,10 @@ public struct NetworkRecord: Equatable {
     public var total: Double { cls + box + iou + (kd.map { $0.cls + $0.iou + $0.box } ?? 0) }
     public var numPositives: Int
     public var lr: Float
+
+    public init(cls: Double, box: Double, iou: Double, kd: KDParts? = nil, numPositives: Int, lr: Float) {
+        self.cls = cls; self.box = box; self.iou = iou; self.kd = kd; self.numPositives = numPositives; self.lr = lr
+    }
 }
 
 public struct IterationRecord {
@@ -35,6 +40,8 @@ public struct IterationRecord {
     /// Seconds per phase: data, forward, assign, loss (includes backward), step.
     public var times: [String: Double] = [:]
     public var images: Int = 0
+
+    public init(iteration: Int) { self.iteration = iteration }
 }
 
 public final class Trainer {
@@ -45,8 +52,7 @@ public final class Trainer {
     public let feed: DataFeed
     public private(set) var iteration = 0
     let step: AssignmentStep
-    let loss: PAALoss
-    let softLoss: SoftLabelLoss
+    let lossStep: LossStep
     let rule: TeacherRule
     let log: (String) -> Void
     public private(set) var lastMetrics: [NetworkID: COCOMetrics] = [:]
@@ -74,11 +80,8 @@ public final class Trainer {
         let train = try openDataset(config.data, split: .train)
         layout = AnchorLayout(config)
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
-        loss = PAALoss(layout: layout, config: PAALossConfig(variant: config.loss.variant == .paa ? .paa : .lad))
+        lossStep = LossStep(config: config, layout: layout)
         rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
-        let kd = config.loss.kd
-        softLoss = SoftLabelLoss(layout: layout, config: SoftLabelLossConfig(clsWeight: kd.clsWeight, iouWeight: kd.iouWeight,
-                                                                            boxWeight: kd.boxWeight, gamma: kd.gamma, minIoU: kd.minIoU))
         var w: [NetworkID: NetworkWorker] = [:]
         for id in config.networks {
             w[id] = try NetworkWorker(id: id, config: config.network(id)!, numClasses: train.classNames.count, seed: config.seed,
@@ -120,32 +123,11 @@ public final class Trainer {
         }
         rec.assignments = assignments
         lap("assign")
+        let sizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
         for id in trainedNetworks {
-            var parts: [(String, Double)] = []
-            var record = NetworkRecord(cls: 0, box: 0, iou: 0, numPositives: 0, lr: 0)
-            if config.mode.distillsSoftLabels && id == .b {
-                let sizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
-                let kd = softLoss(student: workers[.b]!.outputs!, teacher: workers[.a]!.outputs!, groundTruth: targets.targets,
-                                  valid: targets.valid, imageSizes: sizes)
-                var grads = kd.gradients
-                parts += [("kd_cls", kd.cls), ("kd_iou", kd.iou), ("kd_box", kd.box)]
-                record.kd = KDParts(cls: kd.cls, iou: kd.iou, box: kd.box)
-                if config.mode == .solad {
-                    let r = loss(workers[.b]!.outputs!, assignments: assignments, groundTruth: targets.targets)
-                    grads.add(r.gradients)
-                    parts += [("cls", r.cls), ("box", r.box), ("iou", r.iou)]
-                    (record.cls, record.box, record.iou, record.numPositives) = (r.cls, r.box, r.iou, r.numPositives)
-                }
-                workers[.b]!.backward(grads)
-            } else {
-                let r = workers[id]!.lossAndBackward(loss, assignments: assignments, targets: targets.targets)
-                parts += [("cls", r.cls), ("box", r.box), ("iou", r.iou)]
-                (record.cls, record.box, record.iou, record.numPositives) = (r.cls, r.box, r.iou, r.numPositives)
-            }
-            for (part, v) in parts where !v.isFinite {
-                throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
-                                    hint: "training diverged; the last checkpoint in \(checkpointRoot.path) is intact — lower train.lr or set train.clip_grad_norm and resume")
-            }
+            let (record, parts) = try lossStep.run(workers[id]!, teacher: lossStep.usesTeacherOutputs(id) ? workers[.a]!.outputs : nil,
+                                                   assignments: assignments, targets: targets, imageSizes: sizes)
+            try checkFinite(parts, network: id)
             rec.networks[id] = record
         }
         lap("loss_backward")
@@ -154,6 +136,13 @@ public final class Trainer {
         lap("step")
         iteration += 1
         return rec
+    }
+
+    func checkFinite(_ parts: [(String, Double)], network id: NetworkID) throws {
+        for (part, v) in parts where !v.isFinite {
+            throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
+                                hint: "training diverged; the last checkpoint in \(checkpointRoot.path) is intact — lower train.lr or set train.clip_grad_norm and resume")
+        }
     }
 
     // MARK: The loop
@@ -183,21 +172,7 @@ public final class Trainer {
         try saveCheckpoint()
     }
 
-    func record(_ r: IterationRecord) -> [String: Any] {
-        var out: [String: Any] = ["iteration": r.iteration, "images": r.images, "time": r.times]
-        for (id, n) in r.networks {
-            var net: [String: Any] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
-            if let kd = n.kd { net["kd_cls"] = kd.cls; net["kd_iou"] = kd.iou; net["kd_box"] = kd.box }
-            out[id.rawValue] = net
-        }
-        if let d = r.decision {
-            out["teacher"] = d.teacher?.rawValue ?? "mixed"
-            out["t_ratio"] = d.teacherBRatio
-            out["s_mean"] = d.a.mean ?? NSNull(); out["s_std"] = d.a.std ?? NSNull()
-            out["t_mean"] = d.b.mean ?? NSNull(); out["t_std"] = d.b.std ?? NSNull()
-        }
-        return out
-    }
+    func record(_ r: IterationRecord) -> [String: Any] { r.jsonObject() }
 
     /// Evaluates the configured network(s) on val and appends the metrics.
     public func evaluate(_ metrics: MetricsLog? = nil) throws {
@@ -230,11 +205,7 @@ public final class Trainer {
         log("checkpoint \(dir.path)")
     }
 
-    var configHash: String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in config.resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return String(h, radix: 16)
-    }
+    var configHash: String { config.hash }
 
     func restore() throws {
         guard let dir = try Checkpoint.latest(in: checkpointRoot) else {
@@ -257,3 +228,32 @@ public final class Trainer {
 }
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+extension IterationRecord {
+    /// The metrics.jsonl line of this iteration (same format single-process and distributed).
+    public func jsonObject() -> [String: Any] {
+        let r = self
+        var out: [String: Any] = ["iteration": r.iteration, "images": r.images, "time": r.times]
+        for (id, n) in r.networks {
+            var net: [String: Any] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
+            if let kd = n.kd { net["kd_cls"] = kd.cls; net["kd_iou"] = kd.iou; net["kd_box"] = kd.box }
+            out[id.rawValue] = net
+        }
+        if let d = r.decision {
+            out["teacher"] = d.teacher?.rawValue ?? "mixed"
+            out["t_ratio"] = d.teacherBRatio
+            out["s_mean"] = d.a.mean ?? NSNull(); out["s_std"] = d.a.std ?? NSNull()
+            out["t_mean"] = d.b.mean ?? NSNull(); out["t_std"] = d.b.std ?? NSNull()
+        }
+        return out
+    }
+}
+
+extension TrainingConfig {
+    /// FNV-1a of the resolved YAML: a resumed run must have the same configuration.
+    public var hash: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return String(h, radix: 16)
+    }
+}

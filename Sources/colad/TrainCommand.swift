@@ -1,17 +1,25 @@
 import ArgumentParser
+import Comm
 import Config
 import Foundation
+import Runtime
 import Training
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train from a YAML config (modes baseline, lad, soft, solad, colad; single process).",
+        abstract: "Train from a YAML config (modes baseline, lad, soft, solad, colad), in one process or under mpirun.",
         discussion: """
+        One process (plain `colad train` or `mpirun -np 1`): every role in this process, the
+        single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and
+        the other ranks form the network groups (distributed.ranks_per_network each, default
+        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external
+        `colad coordinator` runs the coordination and all N ranks are workers.
+
         Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per
         evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json,
-        manifest.json) and checkpoints/latest. Progress is one rewritten line on a terminal and
-        plain log lines otherwise.
+        manifest.json) and checkpoints/latest; distributed runs also status-endpoint and
+        control-token (mode 0600). Progress is one rewritten line on a terminal and plain log lines otherwise.
         """)
 
     @Option(help: "Config file (see configs/README.md).") var config: String
@@ -20,17 +28,36 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
     @Option(help: "Stop after this many iterations (smoke runs); metrics and a final checkpoint are still written.") var maxIters: Int?
     @Option(help: "Override the config's seed.") var seed: Int?
+    @Option(help: "Endpoint of an external `colad coordinator` (sets distributed.coordinator).") var coordinator: String?
 
     func run() throws {
+        var world: Communicator?
         do {
             var sets = overrides
             if let seed { sets.append("seed=\(seed)") }
+            if let coordinator { sets.append("distributed.coordinator=\(coordinator)") }
             let cfg = try TrainingConfig.load(file: config, overrides: sets, requireFiles: true)
-            let trainer = try Trainer(config: cfg, workDir: workDir.map { URL(fileURLWithPath: $0) })
+            let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
+            if MPIRuntime.launchedByMPI { world = try MPIRuntime.start() }
+            if let world, world.size > 1 || cfg.distributed.coordinator != nil {
+                let rank = world.rank
+                try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
+                                       log: { line in print(rank == 0 && cfg.distributed.coordinator == nil ? line : "[rank \(rank)] \(line)") })
+                MPIRuntime.finish()
+                return
+            }
+            let trainer = try Trainer(config: cfg, workDir: dir)
             try trainer.run(resume: resume, stopAfter: maxIters)
             for (id, m) in trainer.lastMetrics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 print(String(format: "final %@: mAP %.4f  AP50 %.4f  AP75 %.4f", id.rawValue, m.ap, m.ap50, m.ap75))
             }
-        } catch { fail(error) }
+            MPIRuntime.finish()
+        } catch {
+            if let world, world.size > 1 {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                MPIRuntime.abort(1)
+            }
+            fail(error)
+        }
     }
 }

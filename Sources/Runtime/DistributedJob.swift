@@ -1,0 +1,72 @@
+// Start-up of a multi-process job (DESIGN.md §1): roles from the world rank, endpoint exchange
+// by MPI allgather, one MPI communicator per network, then the coordinator or a worker loop.
+// Failures end the whole job (MPI_Abort) after one clear line naming rank, host, iteration and
+// cause; the last complete checkpoint is untouched (checkpoints are committed by rename).
+import Comm
+import Config
+import Foundation
+import Transport
+
+public enum DistributedJob {
+    /// Runs this process's role. Returns normally when the job finished; never returns on failure.
+    public static func run(world: Communicator, config: TrainingConfig, workDir: URL, resume: Bool, stopAfter: Int?,
+                           log: @escaping @Sendable (String) -> Void) throws {
+        let topology = try JobTopology(worldSize: world.size, config: config)
+        let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        let oneHost = Set(hosts).count == 1
+        let bindHost = oneHost ? "127.0.0.1" : "0.0.0.0"
+        let advertise = oneHost ? "127.0.0.1" : HostInfo.advertisedAddress()
+        func advertised(_ endpoint: String) -> String {
+            guard let colon = endpoint.lastIndex(of: ":") else { return endpoint }
+            return "tcp://\(advertise)\(endpoint[colon...])"
+        }
+        let role = topology.role(of: world.rank)
+        var coordinator: Coordinator?
+        var inbox: ZMQSocket?
+        var mine = ""
+        switch role {
+        case .coordinator:
+            let c = try Coordinator(.init(config: config, workDir: workDir, topology: topology, resume: resume, stopAfter: stopAfter,
+                                          workerBind: "tcp://\(bindHost):0", log: log))
+            coordinator = c
+            mine = advertised(c.workerEndpoint)
+        case .worker:
+            var opts = SocketOptions()
+            opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
+            opts.heartbeatSeconds = config.distributed.heartbeatSeconds
+            let s = try ZMQSocket(.router, options: opts)
+            mine = advertised(try s.bind("tcp://\(bindHost):0"))
+            inbox = s
+        }
+        let endpoints = try world.allGather(Array(mine.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        var color = -1
+        if case .worker(let n, _) = role { color = config.networks.firstIndex(of: n)! }
+        let group = try world.split(color: color)
+
+        switch role {
+        case .coordinator:
+            do { try coordinator!.run() } catch {
+                let line = "colad: job failed: \(error)"
+                coordinator!.markFailed("\(error)")
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+                log(line)
+                MPIRuntime.abort(1)
+            }
+        case .worker(let n, let gr):
+            let coordinatorEndpoint = config.distributed.coordinator ?? endpoints[topology.coordinatorRank!]
+            let peer = topology.peer(of: n, groupRank: gr).map { endpoints[$0] }
+            var w: DistributedWorker?
+            do {
+                w = try DistributedWorker(.init(config: config, workDir: workDir, topology: topology, rank: world.rank, group: group,
+                                                coordinatorEndpoint: coordinatorEndpoint, inbox: inbox!, peerInbox: peer, log: log))
+                try w!.run()
+            } catch {
+                FileHandle.standardError.write(Data("colad: rank \(world.rank) (\(n.rawValue)\(gr), host \(HostInfo.name)) failed: \(error)\n".utf8))
+                w?.reportFailure(error)
+                // Give the coordinator a moment to name the failure for the whole job, then end it.
+                Thread.sleep(forTimeInterval: 2)
+                MPIRuntime.abort(1)
+            }
+        }
+    }
+}

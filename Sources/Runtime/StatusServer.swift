@@ -1,0 +1,116 @@
+// Status queries (DESIGN.md §4, docs/status-protocol.md): a client sends a framed JSON request
+// to the coordinator's status socket (ROUTER; DEALER or REQ clients) and gets a framed JSON
+// reply. `status` is read-only; `stop` and `checkpoint` need the token from the work dir's
+// control-token file (mode 0600).
+import Config
+import Foundation
+import Transport
+
+extension Coordinator {
+    func drainStatus() {
+        while let frames = try? statusSocket.receiveNow() {
+            guard frames.count >= 2 else { countRejected(.malformedPayload, socket: "status"); continue }
+            let route = Array(frames.dropLast())          // identity (+ empty delimiter for REQ)
+            let frame: Frame
+            do { frame = try Frame.decode(frames.last!, jobId: nil, maxPayload: 1 << 16) } catch {
+                countRejected(error as? FrameRejection ?? .malformedPayload, socket: "status"); continue
+            }
+            let reply: [String: Any]
+            let kind: MessageKind
+            switch MessageKind(rawValue: frame.type) {
+            case .statusRequest?:
+                reply = status(); kind = .statusReply
+            case .controlRequest?:
+                reply = control(frame.payload); kind = .controlReply
+            default:
+                countRejected(.unexpected, socket: "status"); continue
+            }
+            let body = (try? JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys])).map { Array($0) } ?? []
+            let out = Frame(type: kind.rawValue, jobId: jobId, iteration: next, sender: settings.topology.coordinatorRank ?? -1, payload: body)
+            try? statusSocket.send(route + [out.encoded()])
+        }
+    }
+
+    func control(_ payload: [UInt8]) -> [String: Any] {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
+              let request = obj["request"] as? String else {
+            countRejected(.malformedPayload, socket: "status")
+            return ["ok": false, "error": "control request must be JSON {\"request\": \"stop\"|\"checkpoint\", \"token\": \"…\"}"]
+        }
+        guard (obj["token"] as? String) == token else {
+            return ["ok": false, "error": "wrong or missing token (see \(settings.workDir.path)/control-token)"]
+        }
+        switch request {
+        case "stop": requestedStop = true; settings.log("control: stop requested; checkpointing and stopping after the current iteration")
+        case "checkpoint": requestedCheckpoint = true; settings.log("control: checkpoint requested")
+        default: return ["ok": false, "error": "unknown control request '\(request)' (stop, checkpoint)"]
+        }
+        return ["ok": true, "request": request, "iteration": next]
+    }
+
+    /// The status reply (fields documented in docs/status-protocol.md).
+    func status() -> [String: Any] {
+        let now = Date()
+        let uptime = now.timeIntervalSince(started)
+        var throughput = 0.0, itPerSec = 0.0
+        if let first = lineTimes.first, let last = lineTimes.last, lineTimes.count >= 2 {
+            let dt = last.0.timeIntervalSince(first.0)
+            if dt > 0 {
+                throughput = Double(lineTimes.dropFirst().map(\.1).reduce(0, +)) / dt
+                itPerSec = Double(lineTimes.count - 1) / dt
+            }
+        }
+        var nets: [String: Any] = [:]
+        for id in config.networks {
+            var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": trained.contains(id)]
+            if let r = lastNetworks[id] {
+                n["loss"] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total,
+                             "kd_cls": r.kd?.cls ?? NSNull(), "kd_iou": r.kd?.iou ?? NSNull(), "kd_box": r.kd?.box ?? NSNull()]
+                n["num_pos"] = r.numPositives
+                n["lr"] = Double(r.lr)
+            }
+            if let e = lastEval[id] { n["last_eval"] = ["iteration": e.iteration, "bbox_mAP": e.map] }
+            nets[id.rawValue] = n
+        }
+        let ranks: [[String: Any]] = workers.values.sorted { $0.rank < $1.rank }.map { w in
+            ["rank": w.rank, "role": "worker", "network": w.network.rawValue, "group_rank": w.groupRank, "host": w.host, "pid": w.pid,
+             "phase": w.phase.name, "last_iteration": w.lastIteration, "heartbeat_age_s": now.timeIntervalSince(w.lastHeard),
+             "step_time_s": w.times["total"] ?? NSNull(), "allreduce_s": w.times["allreduce"] ?? NSNull(),
+             "coordinator_wait_s": w.times["coordinator_wait"] ?? NSNull(), "pair_wait_s": w.times["pair"] ?? NSNull(),
+             "rejected_messages": w.rejected.total]
+        }
+        var rejectedAll = rejected
+        for w in workers.values { rejectedAll.merge(w.rejected) }
+        var bySocket: [String: Int] = ["coordinator": rejected.total]
+        for w in workers.values { bySocket["rank \(w.rank) pair inbox"] = w.rejected.total }
+        let epoch = reportsEpoch
+        var out: [String: Any] = [
+            "protocol_version": Int(Frame.protocolVersion),
+            "job_id": String(jobId, radix: 16), "name": config.name, "mode": config.mode.rawValue, "phase": phase,
+            "iteration": max(written + 1, start), "start_iteration": start, "end_iteration": end, "total_iterations": config.train.iterations,
+            "epoch": epoch, "uptime_s": uptime, "throughput_images_per_s": throughput,
+            "eta_s": itPerSec > 0 ? Double(end - written - 1) / itPerSec : NSNull(),
+            "networks": nets, "ranks": ranks, "work_dir": settings.workDir.path, "ranks_per_network": settings.topology.k,
+            "rejected_messages": ["total": rejectedAll.total, "by_kind": rejectedAll.counts, "by_socket": bySocket],
+            "first_error": firstError ?? NSNull(),
+        ]
+        var teacher: [String: Any] = ["rule": config.colad.rule.rawValue, "granularity": config.colad.granularity.rawValue]
+        switch config.mode {
+        case .colad:
+            teacher["current"] = decisions.last?.teacher ?? NSNull()
+            teacher["ratio_b"] = decided > 0 ? teacherBSum / Double(decided) : NSNull()
+            teacher["last_decisions"] = decisions.suffix(10).map { ["iteration": $0.iteration, "teacher": $0.teacher, "ratio_b": $0.ratio] }
+        case .baseline: teacher["current"] = "a (own assignment)"
+        default: teacher["current"] = "a (frozen)"
+        }
+        out["teacher"] = teacher
+        if let c = lastCheckpoint {
+            out["last_checkpoint"] = ["iteration": c.iteration, "path": c.path, "age_s": now.timeIntervalSince(c.at)]
+        } else {
+            out["last_checkpoint"] = NSNull()
+        }
+        return out
+    }
+
+    var reportsEpoch: Int { latestEpoch }
+}

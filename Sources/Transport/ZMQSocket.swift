@@ -1,0 +1,150 @@
+// A small Swift face for the libzmq calls colad uses: ROUTER/DEALER sockets with the options
+// DESIGN.md §3 asks for (ZMQ_MAXMSGSIZE, ZMQ_LINGER 0, heartbeats, ZMQ_ROUTER_MANDATORY),
+// multipart send/receive with timeouts, and poll over several sockets. Every wait is bounded:
+// `receive` and `poll` take a timeout and return nil/empty when it passes.
+import CZMQ
+import Foundation
+
+public struct TransportError: Error, CustomStringConvertible {
+    public var call: String
+    public var code: Int32
+    public var endpoint: String?
+    public var description: String {
+        "\(call)\(endpoint.map { " \($0)" } ?? "") failed: \(String(cString: zmq_strerror(code))) (errno \(code))"
+    }
+}
+
+/// One ZeroMQ context per process; sockets are created from it (one thread per socket).
+public final class ZMQContext: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+    public static let shared = ZMQContext()
+
+    public init() {
+        handle = zmq_ctx_new()
+    }
+}
+
+public enum SocketKind: Sendable {
+    case router, dealer
+
+    var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+}
+
+public struct SocketOptions: Sendable {
+    /// ZMQ_MAXMSGSIZE: a peer sending a larger message is disconnected by libzmq.
+    public var maxMessageBytes: Int = 64 << 20
+    /// ZMTP heartbeats (ZMQ_HEARTBEAT_IVL / _TIMEOUT / _TTL); nil = off.
+    public var heartbeatSeconds: Double? = 2
+    /// Bounded send: a send that cannot complete within this fails instead of blocking.
+    public var sendTimeoutSeconds: Double = 10
+    /// DEALER/ROUTER routing identity (set before connect).
+    public var identity: [UInt8]? = nil
+    public init() {}
+}
+
+public final class ZMQSocket {
+    let handle: UnsafeMutableRawPointer
+    public let kind: SocketKind
+    private var closed = false
+
+    public init(_ kind: SocketKind, options: SocketOptions = SocketOptions(), context: ZMQContext = .shared) throws {
+        guard let h = zmq_socket(context.handle, kind.raw) else { throw TransportError(call: "zmq_socket", code: colad_errno()) }
+        handle = h
+        self.kind = kind
+        try set(ZMQ_LINGER, Int32(0))
+        try set(ZMQ_MAXMSGSIZE, Int64(options.maxMessageBytes))
+        try set(ZMQ_SNDTIMEO, Int32(options.sendTimeoutSeconds * 1000))
+        if let hb = options.heartbeatSeconds {
+            try set(ZMQ_HEARTBEAT_IVL, Int32(hb * 1000))
+            try set(ZMQ_HEARTBEAT_TIMEOUT, Int32(hb * 3000))
+            try set(ZMQ_HEARTBEAT_TTL, Int32(hb * 3000))
+        }
+        if kind == .router { try set(ZMQ_ROUTER_MANDATORY, Int32(1)) }
+        if let id = options.identity {
+            try id.withUnsafeBytes { b in
+                guard zmq_setsockopt(handle, ZMQ_ROUTING_ID, b.baseAddress, b.count) == 0 else {
+                    throw TransportError(call: "zmq_setsockopt(ZMQ_ROUTING_ID)", code: colad_errno())
+                }
+            }
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if !closed { zmq_close(handle); closed = true }
+    }
+
+    private func set<T>(_ option: Int32, _ value: T) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<T>.size) == 0 else {
+            throw TransportError(call: "zmq_setsockopt(\(option))", code: colad_errno())
+        }
+    }
+
+    /// Binds and returns the resolved endpoint (a `:*` or `:0` port becomes the real one).
+    @discardableResult
+    public func bind(_ endpoint: String) throws -> String {
+        let ep = endpoint.hasSuffix(":0") ? String(endpoint.dropLast(2)) + ":*" : endpoint
+        guard zmq_bind(handle, ep) == 0 else { throw TransportError(call: "zmq_bind", code: colad_errno(), endpoint: endpoint) }
+        var buf = [CChar](repeating: 0, count: 512)
+        var size = buf.count
+        guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buf, &size) == 0 else {
+            throw TransportError(call: "zmq_getsockopt(ZMQ_LAST_ENDPOINT)", code: colad_errno(), endpoint: endpoint)
+        }
+        return String(cString: buf)
+    }
+
+    public func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw TransportError(call: "zmq_connect", code: colad_errno(), endpoint: endpoint) }
+    }
+
+    /// Sends one multipart message. Throws on failure (e.g. EHOSTUNREACH: a ROUTER's peer is gone;
+    /// EAGAIN: the send timeout passed).
+    public func send(_ frames: [[UInt8]]) throws {
+        for (i, f) in frames.enumerated() {
+            let flags = i + 1 < frames.count ? ZMQ_SNDMORE : 0
+            let rc = f.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            guard rc >= 0 else { throw TransportError(call: "zmq_send", code: colad_errno()) }
+        }
+    }
+
+    /// Receives one multipart message, waiting at most `timeout` seconds; nil when none arrived.
+    public func receive(timeout: Double) throws -> [[UInt8]]? {
+        guard try ZMQSocket.poll([self], timeout: timeout).first == true else { return nil }
+        return try receiveNow()
+    }
+
+    /// Receives a message that poll reported ready (does not block).
+    public func receiveNow() throws -> [[UInt8]]? {
+        var frames: [[UInt8]] = []
+        while true {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            let n = zmq_msg_recv(&msg, handle, frames.isEmpty ? ZMQ_DONTWAIT : 0)
+            if n < 0 {
+                let e = colad_errno()
+                if frames.isEmpty && (e == colad_eagain() || e == colad_eintr()) { return nil }
+                throw TransportError(call: "zmq_msg_recv", code: e)
+            }
+            let size = zmq_msg_size(&msg)
+            let data = zmq_msg_data(&msg)!
+            frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            if zmq_msg_more(&msg) == 0 { return frames }
+        }
+    }
+
+    /// Which of `sockets` have a message waiting, after at most `timeout` seconds.
+    public static func poll(_ sockets: [ZMQSocket], timeout: Double) throws -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let ms = max(0, Int(deadline.timeIntervalSinceNow * 1000))
+            let rc = zmq_poll(&items, Int32(items.count), ms)
+            if rc >= 0 { return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 } }
+            let e = colad_errno()
+            guard e == colad_eintr(), Date() < deadline else { throw TransportError(call: "zmq_poll", code: e) }
+        }
+    }
+}

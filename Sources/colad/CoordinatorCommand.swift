@@ -1,0 +1,45 @@
+import ArgumentParser
+import Config
+import Foundation
+import Runtime
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run a job's coordinator as its own process (multi-node: on the head node).",
+        discussion: """
+        The workers are started separately with `mpirun -np 2K colad train --config C --coordinator ENDPOINT`
+        (all their ranks are workers). Use the same config and --set values for both.
+        """)
+
+    @Option(help: "Config file.") var config: String
+    @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
+    @Option(help: "Where workers connect, e.g. tcp://0.0.0.0:5700.") var bind: String
+    @Option(help: "Worker ranks per network (default: distributed.ranks_per_network).") var ranksPerNetwork: Int?
+    @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
+    @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
+    @Option(help: "Stop after this many iterations.") var maxIters: Int?
+
+    func run() throws {
+        var coordinator: Coordinator?
+        do {
+            var sets = overrides + ["distributed.coordinator=\(bind)"]
+            if let ranksPerNetwork { sets.append("distributed.ranks_per_network=\(ranksPerNetwork)") }
+            let cfg = try TrainingConfig.load(file: config, overrides: sets, requireFiles: true)
+            guard let k = cfg.distributed.ranksPerNetwork else {
+                throw ValidationError("an external coordinator needs the group size: pass --ranks-per-network K or set distributed.ranks_per_network")
+            }
+            let topology = try JobTopology(worldSize: k * cfg.networks.count, config: cfg)
+            let c = try Coordinator(.init(config: cfg, workDir: URL(fileURLWithPath: workDir ?? cfg.workDir), topology: topology,
+                                          resume: resume, stopAfter: maxIters, workerBind: bind, log: { print($0) }))
+            coordinator = c
+            try c.run()
+        } catch let e as ValidationError { throw e } catch {
+            coordinator?.markFailed("\(error)")
+            coordinator?.abortWorkers("\(error)")
+            Thread.sleep(forTimeInterval: 0.5)
+            FileHandle.standardError.write(Data("colad: job failed: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
