@@ -77,6 +77,8 @@ public final class Coordinator {
     var requestedStop = false, requestedCheckpoint = false
     var latestEpoch = 0
     var metrics: MetricsLog?
+    let snapshot = CoordinatorSnapshot()
+    var terminationSource: DispatchSourceSignal?
     var progress: ProgressReporter?
 
     var trained: [NetworkID] { config.trainedNetworks }
@@ -165,6 +167,7 @@ public final class Coordinator {
                 broadcast(.heartbeat, iteration: next, payload: [])
             }
             try checkLiveness()
+            publishSnapshot()
         }
         progress?.finish()
         phase = "finished"
@@ -434,6 +437,46 @@ public final class Coordinator {
     public func markFailed(_ message: String) {
         phase = "failed"
         if firstError == nil { firstError = message }
+    }
+}
+
+// MARK: Termination by mpirun
+
+/// What a signal handler may read: the iteration and the workers' identities.
+final class CoordinatorSnapshot: @unchecked Sendable {
+    let lock = NSLock()
+    var iteration = 0
+    var workers: [(rank: Int, name: String, host: String, pid: Int)] = []
+}
+
+extension Coordinator {
+    func publishSnapshot() {
+        snapshot.lock.lock()
+        snapshot.iteration = next
+        if snapshot.workers.count != workers.count || snapshot.workers.contains(where: { $0.pid == 0 }) {
+            snapshot.workers = workers.values.sorted { $0.rank < $1.rank }.map { ($0.rank, "\($0.network.rawValue)\($0.groupRank)", $0.host, $0.pid) }
+        }
+        snapshot.lock.unlock()
+    }
+
+    /// When mpirun ends the job because a rank exited (it sends SIGTERM to the others), print one
+    /// line naming the rank (found among this host's workers by pid), host and iteration.
+    public func installTerminationHandler() {
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        let snap = snapshot
+        source.setEventHandler {
+            snap.lock.lock(); let it = snap.iteration, ws = snap.workers; snap.lock.unlock()
+            let here = HostInfo.name
+            let gone = ws.filter { $0.host == here && $0.pid > 0 && kill(pid_t($0.pid), 0) != 0 }
+            let who = gone.isEmpty ? "a worker rank on another host (see mpirun's message)"
+                : gone.map { "rank \($0.rank) (\($0.name), host \($0.host), pid \($0.pid))" }.joined(separator: ", ")
+            let line = "colad: job failed: \(who) exited during iteration \(it); mpirun ended the job\n"
+            FileHandle.standardError.write(Data(line.utf8))
+            _exit(1)
+        }
+        source.resume()
+        terminationSource = source
     }
 }
 

@@ -29,6 +29,7 @@ public enum DistributedJob {
             let c = try Coordinator(.init(config: config, workDir: workDir, topology: topology, resume: resume, stopAfter: stopAfter,
                                           workerBind: "tcp://\(bindHost):0", log: log))
             coordinator = c
+            c.installTerminationHandler()
             mine = advertised(c.workerEndpoint)
         case .worker:
             var opts = SocketOptions()
@@ -49,7 +50,6 @@ public enum DistributedJob {
                 let line = "colad: job failed: \(error)"
                 coordinator!.markFailed("\(error)")
                 FileHandle.standardError.write(Data((line + "\n").utf8))
-                log(line)
                 MPIRuntime.abort(1)
             }
         case .worker(let n, let gr):

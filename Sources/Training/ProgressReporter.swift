@@ -6,7 +6,8 @@ public final class ProgressReporter {
     let total: Int
     let logEvery: Int
     let log: (String) -> Void
-    let tty = isatty(STDOUT_FILENO) != 0
+    // mpirun hands its ranks a pseudo-terminal even when its own output goes to a file: plain lines there.
+    let tty = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
     var window: [(images: Int, seconds: Double)] = []
     var lastLine = ""
 
