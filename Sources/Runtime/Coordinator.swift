@@ -77,6 +77,7 @@ public final class Coordinator {
     var requestedStop = false, requestedCheckpoint = false
     var latestEpoch = 0
     var metrics: MetricsLog?
+    var inboxes: [Int: String] = [:]
     let snapshot = CoordinatorSnapshot()
     var terminationSource: DispatchSourceSignal?
     var progress: ProgressReporter?
@@ -109,9 +110,16 @@ public final class Coordinator {
 
     // MARK: Start-up files
 
+    /// Pair inbox endpoints by world rank (known in mpirun mode), recorded in endpoints.json.
+    public func setInboxes(_ inboxes: [Int: String]) { self.inboxes = inboxes }
+
     func writeEndpointFiles() throws {
         let fm = FileManager.default
         try fm.createDirectory(at: settings.workDir, withIntermediateDirectories: true)
+        let eps: [String: Any] = ["workers": workerEndpoint, "status": statusEndpoint,
+                                  "inboxes": Dictionary(uniqueKeysWithValues: inboxes.map { (String($0.key), $0.value) })]
+        try writeAtomically(try JSONSerialization.data(withJSONObject: eps, options: [.sortedKeys, .prettyPrinted]),
+                            to: settings.workDir.appendingPathComponent("endpoints.json"))
         try writeAtomically(Data((statusEndpoint + "\n").utf8), to: settings.workDir.appendingPathComponent("status-endpoint"))
         let tokenURL = settings.workDir.appendingPathComponent("control-token")
         try? fm.removeItem(at: tokenURL)

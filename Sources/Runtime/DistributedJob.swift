@@ -46,6 +46,9 @@ public enum DistributedJob {
 
         switch role {
         case .coordinator:
+            var inboxes: [Int: String] = [:]
+            for r in topology.workerRanks { inboxes[r] = endpoints[r] }
+            coordinator!.setInboxes(inboxes)
             do { try coordinator!.run() } catch {
                 let line = "colad: job failed: \(error)"
                 coordinator!.markFailed("\(error)")

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Sends malformed, truncated, oversized, wrong-version, bad-checksum, wrong-job and stray
+messages to every socket of a running job (endpoints.json in its work dir): the coordinator's
+worker socket, its status socket and every pair inbox. The job must reject and count them all
+and carry on.
+
+    send_garbage.py WORK_DIR OVERSIZE_BYTES
+"""
+import json, struct, sys, time, zlib
+import zmq
+
+work, oversize = sys.argv[1], int(sys.argv[2])
+eps = json.load(open(f"{work}/endpoints.json"))
+targets = [("coordinator", eps["workers"]), ("status", eps["status"])] + [(f"inbox {r}", e) for r, e in sorted(eps["inboxes"].items())]
+
+def frame(t, payload, version=1, job=0, sender=-1, crc=None):
+    return b"CLAD" + struct.pack("<HBBQqiII", version, t, 0, job, 0, sender, len(payload),
+                                 zlib.crc32(payload) if crc is None else crc) + payload
+
+good = frame(3, b"\x00\x00" + b"\x00" * 16, job=12345, sender=1)
+cases = {
+    "random bytes": b"\x13\x37garbage",
+    "bad magic": b"XXXX" + good[4:],
+    "truncated header": good[:20],
+    "truncated payload": good[:-3],
+    "wrong version": frame(3, b"{}", version=99),
+    "bad checksum": frame(3, b"{}", crc=1234),
+    "wrong job": good,
+    "stray kind": frame(99, b"", job=1, sender=2),
+    "oversized": b"CLAD" + b"\x00" * oversize,
+}
+ctx = zmq.Context.instance()
+sent = 0
+for name, ep in targets:
+    for case, data in cases.items():
+        s = ctx.socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 500)
+        s.connect(ep)
+        s.send(data)
+        if case == "random bytes":
+            s.send_multipart([b"a", b"b", b"c"])   # unexpected frame count
+        time.sleep(0.01)
+        s.close()
+        sent += 1
+print(f"send_garbage: sent {sent} bad messages to {len(targets)} sockets")
