@@ -72,6 +72,11 @@ struct StatusCommand: ParsableCommand {
 enum StatusTable {
     static func num(_ v: Any?, _ f: String = "%.3f") -> String { (v as? Double).map { String(format: f, $0) } ?? (v as? Int).map(String.init) ?? "-" }
 
+    /// Left-aligned columns of the given widths (0 = as is), one space apart.
+    static func row(_ cells: [String], _ widths: [Int]) -> String {
+        zip(cells, widths).map { c, w in c.count >= w ? c : c + String(repeating: " ", count: w - c.count) }.joined(separator: " ")
+    }
+
     static func render(_ s: [String: Any]) -> String {
         var out: [String] = []
         out.append("job \(s["job_id"] ?? "?")  \(s["name"] ?? "?") (\(s["mode"] ?? "?"))  phase \(s["phase"] ?? "?")  "
@@ -88,18 +93,18 @@ enum StatusTable {
                 let n = nets[key] as? [String: Any] ?? [:]
                 let l = n["loss"] as? [String: Any] ?? [:]
                 let e = n["last_eval"] as? [String: Any]
-                out.append(String(format: "%-8@ %-7@ %-8@ %-9@ %-7@ %-7@ %-7@ %-9@ %@", key, "\(n["preset"] ?? "?")", "\(n["trained"] ?? "?")",
-                                  num(l["total"]), num(l["cls"]), num(l["box"]), num(l["iou"]), num(n["lr"], "%.2e"),
-                                  e.map { "\(num($0["bbox_mAP"], "%.4f")) @\($0["iteration"] ?? "?")" } ?? "-"))
+                out.append(row([key, "\(n["preset"] ?? "?")", (n["trained"] as? Bool) == true ? "yes" : "no",
+                                num(l["total"]), num(l["cls"]), num(l["box"]), num(l["iou"]), num(n["lr"], "%.2e"),
+                                e.map { "\(num($0["bbox_mAP"], "%.4f")) @\($0["iteration"] ?? "?")" } ?? "-"], [8, 7, 8, 9, 7, 7, 7, 9, 0]))
             }
         }
         if let ranks = s["ranks"] as? [[String: Any]] {
             out.append("rank  net  host            pid      phase        iter   heartbeat  step s   allreduce s  coord wait s  rejected")
             for r in ranks {
-                out.append(String(format: "%-5@ %-4@ %-15@ %-8@ %-12@ %-6@ %-10@ %-8@ %-12@ %-13@ %@", "\(r["rank"] ?? "?")", "\(r["network"] ?? "?")\(r["group_rank"] ?? "")",
-                                  "\(r["host"] ?? "?")", "\(r["pid"] ?? "?")", "\(r["phase"] ?? "?")", "\(r["last_iteration"] ?? "?")",
-                                  num(r["heartbeat_age_s"], "%.1f s"), num(r["step_time_s"]), num(r["allreduce_s"], "%.4f"),
-                                  num(r["coordinator_wait_s"], "%.4f"), "\(r["rejected_messages"] ?? 0)"))
+                out.append(row(["\(r["rank"] ?? "?")", "\(r["network"] ?? "?")\(r["group_rank"] ?? "")",
+                                "\(r["host"] ?? "?")", "\(r["pid"] ?? "?")", "\(r["phase"] ?? "?")", "\(r["last_iteration"] ?? "?")",
+                                num(r["heartbeat_age_s"], "%.1f s"), num(r["step_time_s"]), num(r["allreduce_s"], "%.4f"),
+                                num(r["coordinator_wait_s"], "%.4f"), "\(r["rejected_messages"] ?? 0)"], [5, 4, 15, 8, 12, 6, 10, 8, 12, 13, 0]))
             }
         }
         if let c = s["last_checkpoint"] as? [String: Any] {
