@@ -6,7 +6,7 @@ import Models
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (speed targets are measured here, never in unit tests).",
-        subcommands: [BenchOps.self])
+        subcommands: [BenchOps.self, BenchComm.self])
 }
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
