@@ -40,7 +40,9 @@ public enum PaperSuite {
 
     /// Every run, seed-major (all of seed 0 first, so partial results come early); within a
     /// seed the baselines come first because they are the teachers of the distillation runs.
-    public static func plan(seeds: Int, schedule: SuiteSchedule, out: URL) throws -> [SuiteRun] {
+    /// `overrides` (`key=value`, as `colad train --set`) apply to every run after the suite's own
+    /// settings, e.g. a smaller dataset for a smoke run.
+    public static func plan(seeds: Int, schedule: SuiteSchedule, out: URL, overrides: [String] = []) throws -> [SuiteRun] {
         var runs: [SuiteRun] = []
         for seed in 0..<seeds {
             func run(_ key: String, _ method: String, teacher: String, mode: Mode, a: String, b: String?,
@@ -60,6 +62,7 @@ public enum PaperSuite {
                 c.workDir = out.appendingPathComponent("runs").appendingPathComponent(id).path
                 tweak(&c)
                 try c.validate()
+                if !overrides.isEmpty { c = try TrainingConfig.parse(yaml: c.resolvedYAML(), file: "suite run \(id)", overrides: overrides) }
                 runs.append(SuiteRun(id: id, key: key, seed: seed, method: method, teacher: teacher, students: students, config: c))
             }
             func teacherWeights(_ preset: String) -> String {

@@ -20,6 +20,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Seeds per run.") var seeds = 3
     @Option(help: "Iterations per run (default: the suite's schedule, 800).") var iterations: Int?
     @Option(help: "Evaluate every N iterations (default 200).") var evalEvery: Int?
+    @Option(name: .customLong("set"), help: "Override a key in every run, as in colad train (repeatable), e.g. --set data.train_size=500.") var overrides: [String] = []
 
     func run() throws {
         do {
@@ -36,7 +37,7 @@ struct ExperimentCommand: ParsableCommand {
             if let evalEvery { schedule.evalEvery = evalEvery }
             schedule.evalEvery = min(schedule.evalEvery, schedule.iterations)
             let outURL = URL(fileURLWithPath: out)
-            let plan = try PaperSuite.plan(seeds: seeds, schedule: schedule, out: outURL)
+            let plan = try PaperSuite.plan(seeds: seeds, schedule: schedule, out: outURL, overrides: overrides)
             print("experiment paper: \(plan.count) runs (\(seeds) seed(s) × \(plan.count / seeds)), "
                   + "\(schedule.iterations) iterations each, output \(outURL.path)")
             let start = Date()

@@ -1,6 +1,6 @@
 import Config
 import Datasets
-import Experiments
+@testable import Experiments
 import Foundation
 import XCTest
 

@@ -184,6 +184,13 @@ final class PAALossTests: XCTestCase {
     /// Random outputs for 2 images on `layout`, GT, and the assigner's own assignments (the
     /// second image has a smaller valid extent, so some anchors are invalid).
     func randomBatch(layout: AnchorLayout, classes c: Int, seed: UInt64) -> (HeadOutputs, [Assignment], [ObjectTargets]) {
+        randomPAABatch(layout: layout, classes: c, seed: seed)
+    }
+}
+
+/// Two images with random head outputs, ground truth and their PAA assignments (shared by tests).
+func randomPAABatch(layout: AnchorLayout, classes c: Int, seed: UInt64) -> (HeadOutputs, [Assignment], [ObjectTargets]) {
+    do {
         var rng = TestRandom(seed: seed)
         let gts = [ObjectTargets(boxes: [BoxXYXY(5.5, 8.25, 30.75, 40.5), BoxXYXY(34, 20.5, 60.25, 58)], labels: [0, c - 1]),
                    ObjectTargets(boxes: [BoxXYXY(10.5, 4, 44.75, 30.25)], labels: [1 % c])]
