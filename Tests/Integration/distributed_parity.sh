@@ -35,6 +35,18 @@ for spec in "baseline:2:configs/paa-tiny.yaml" \
   compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 0
 done
 
+# An external coordinator process (`colad coordinator`), the workers under their own mpirun.
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+"$COLAD" coordinator --config configs/colad-tiny.yaml --bind "tcp://127.0.0.1:$port" --ranks-per-network 1 --max-iters $iters \
+  --work-dir "$tmp/external" "${small[@]}" > "$tmp/external-coordinator.log" 2>&1 &
+coordinator=$!
+mpirun $(mpirun_flags 2) "$COLAD" train --config configs/colad-tiny.yaml --coordinator "tcp://127.0.0.1:$port" --max-iters $iters \
+  --work-dir "$tmp/external" "${small[@]}" > "$tmp/external-workers.log" 2>&1 \
+  || { echo "distributed_parity: workers of the external coordinator failed"; cat "$tmp/external-workers.log" "$tmp/external-coordinator.log"; exit 1; }
+wait $coordinator || { echo "distributed_parity: external coordinator failed"; cat "$tmp/external-coordinator.log"; exit 1; }
+name=external; echo -n "distributed_parity: external coordinator, 1 rank per network: "
+compare "$tmp/colad-iteration-ref/metrics.jsonl" "$tmp/external/metrics.jsonl" --iterations $iters --rtol 0
+
 # Two ranks per network vs the reference at twice the batch.
 for spec in "colad2:configs/colad-tiny.yaml" "solad2:configs/colad-tiny.yaml --set mode=solad --set network_a.checkpoint=$teacher"; do
   name=${spec%%:*}; args=(--config ${spec#*:})
