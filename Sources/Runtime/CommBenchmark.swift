@@ -18,14 +18,7 @@ import Transport
 public enum CommBenchmark {
     final class Box<T>: @unchecked Sendable { var value: T; init(_ v: T) { value = v } }
 
-    static func median(_ v: [Double]) -> Double {
-        let s = v.sorted(); guard !s.isEmpty else { return .nan }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-    public static func percentile(_ v: [Double], _ p: Double) -> Double {
-        let s = v.sorted(); guard !s.isEmpty else { return .nan }
-        return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
-    }
+    static func median(_ v: [Double]) -> Double { SampleStatistics.median(v) }
 
     /// Stats → Decision round trips through a real coordinator (seconds per iteration).
     public static func decisionRoundTrips(iterations: Int, workDir: URL) throws -> [Double] {

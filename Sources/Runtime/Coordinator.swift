@@ -65,6 +65,7 @@ public final class Coordinator {
     var stats: [Int: [Int: Stats]] = [:]         // iteration → rank → stats
     var statsSince: [Int: Date] = [:]
     var reports: [Int: [Int: Report]] = [:]
+    var pendingRecords: [Int: DecisionRecord?] = [:]   // decided, metrics line not yet written
     var pendingEvals: [Int: [[String: Any]]] = [:]
     var saved: [Int: [NetworkID: Saved]] = [:]
     var written = -1                             // last iteration whose metrics line is written
@@ -188,13 +189,17 @@ public final class Coordinator {
         }
     }
 
+    /// Start-up bound: every worker opens its dataset (a large COCO file takes a while) and says
+    /// hello; the coordinator answers once all have.
+    static func startupSeconds(_ config: TrainingConfig) -> Double { max(120, 4 * config.distributed.timeoutSeconds) }
+
     func awaitWorkers(resumeDir: URL?) throws {
-        let deadline = Date().addingTimeInterval(max(config.distributed.timeoutSeconds, 10))
+        let deadline = Date().addingTimeInterval(Coordinator.startupSeconds(config))
         while workers.values.contains(where: { $0.identity.isEmpty }) {
             guard Date() < deadline else {
                 let missing = workers.values.filter { $0.identity.isEmpty }.map { "rank \($0.rank)" }.sorted()
                 throw JobFailure("workers never said hello: \(missing.joined(separator: ", ")) "
-                                 + "(waited \(Int(max(config.distributed.timeoutSeconds, 10))) s at \(workerEndpoint))")
+                                 + "(waited \(Int(Coordinator.startupSeconds(config))) s at \(workerEndpoint))")
             }
             let ready = try ZMQSocket.poll([workerSocket, statusSocket], timeout: 0.1)
             if ready[0] { try drainWorkers() }
@@ -317,8 +322,6 @@ public final class Coordinator {
             pendingEvals[t] = nil
         }
     }
-
-    var pendingRecords: [Int: DecisionRecord?] = [:]
 
     /// The rule on the global batch's statistics, merged in rank order.
     func decide(_ s: [Int: Stats]) -> (Decision, DecisionRecord?) {

@@ -137,7 +137,7 @@ public final class DistributedWorker {
 
     /// The pair peer's message of `kind` for iteration `t` (bounded wait; bad bytes are counted and dropped).
     func fromPeer(_ kind: MessageKind, _ t: Int) throws -> Frame {
-        if let f = peerBuffer.removeValue(forKey: kind) { return f }
+        if let f = peerBuffer.removeValue(forKey: kind), f.iteration == t { return f }
         let deadline = Date().addingTimeInterval(config.distributed.timeoutSeconds)
         while Date() < deadline {
             guard let frames = try s.inbox.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
@@ -175,7 +175,7 @@ public final class DistributedWorker {
         let hello = Hello(network: me, groupRank: groupRank, host: HostInfo.name, pid: HostInfo.pid,
                           inbox: s.peerInbox == nil ? "" : "bound")
         try coordinator.send([Frame(type: MessageKind.hello.rawValue, jobId: 0, iteration: 0, sender: s.rank, payload: hello.encode()).encoded()])
-        let deadline = Date().addingTimeInterval(max(config.distributed.timeoutSeconds, 10))
+        let deadline = Date().addingTimeInterval(Coordinator.startupSeconds(config))
         while Date() < deadline {
             guard let frames = try coordinator.receive(timeout: 0.5), let bytes = frames.last,
                   let f = try? Frame.decode(bytes, jobId: nil, maxPayload: maxPayload) else { continue }
@@ -184,7 +184,7 @@ public final class DistributedWorker {
             return try Welcome.decode(f.payload)
         }
         throw TrainingError("rank \(s.rank) (host \(HostInfo.name)): no welcome from the coordinator at \(s.coordinatorEndpoint) "
-                            + "within \(Int(max(config.distributed.timeoutSeconds, 10))) s",
+                            + "within \(Int(Coordinator.startupSeconds(config))) s",
                             hint: "is the coordinator running and reachable? (distributed.coordinator / --coordinator)")
     }
 

@@ -83,12 +83,11 @@ extension Coordinator {
         for w in workers.values { rejectedAll.merge(w.rejected) }
         var bySocket: [String: Int] = ["coordinator": rejected.total]
         for w in workers.values { bySocket["rank \(w.rank) pair inbox"] = w.rejected.total }
-        let epoch = reportsEpoch
         var out: [String: Any] = [
             "protocol_version": Int(Frame.protocolVersion),
             "job_id": String(jobId, radix: 16), "name": config.name, "mode": config.mode.rawValue, "phase": phase,
             "iteration": max(written + 1, start), "start_iteration": start, "end_iteration": end, "total_iterations": config.train.iterations,
-            "epoch": epoch, "uptime_s": uptime, "throughput_images_per_s": throughput,
+            "epoch": latestEpoch, "uptime_s": uptime, "throughput_images_per_s": throughput,
             "eta_s": itPerSec > 0 ? Double(end - written - 1) / itPerSec : NSNull(),
             "networks": nets, "ranks": ranks, "work_dir": settings.workDir.path, "ranks_per_network": settings.topology.k,
             "rejected_messages": ["total": rejectedAll.total, "by_kind": rejectedAll.counts, "by_socket": bySocket],
@@ -111,6 +110,4 @@ extension Coordinator {
         }
         return out
     }
-
-    var reportsEpoch: Int { latestEpoch }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Runtime
 
 struct BenchComm: ParsableCommand {
@@ -31,15 +32,15 @@ struct BenchComm: ParsableCommand {
             let asg = try CommBenchmark.pairOneWay(bytes: assignmentBytes, repeats: repeats)
             let pred = try CommBenchmark.pairOneWay(bytes: predictionBytes, repeats: repeats)
             var result: [String: Any] = [
-                "decision_rtt_us_median": median(rtt) * 1e6, "decision_rtt_us_p90": CommBenchmark.percentile(rtt, 0.9) * 1e6,
-                "decision_rtt_us_p99": CommBenchmark.percentile(rtt, 0.99) * 1e6, "decision_iterations": rtt.count,
+                "decision_rtt_us_median": median(rtt) * 1e6, "decision_rtt_us_p90": SampleStatistics.percentile(rtt, 0.9) * 1e6,
+                "decision_rtt_us_p99": SampleStatistics.percentile(rtt, 0.99) * 1e6, "decision_iterations": rtt.count,
                 "pair_assignment_bytes": assignmentBytes, "pair_assignment_us_median": median(asg) * 1e6,
                 "pair_predictions_bytes": predictionBytes, "pair_predictions_us_median": median(pred) * 1e6,
             ]
             if let metrics { result["breakdown"] = try CommBenchmark.breakdown(metrics: URL(fileURLWithPath: metrics)) }
             if json { printJSON(result); return }
             print(String(format: "decision round trip (stats sent → decision received), %d iterations: median %.0f µs, p90 %.0f µs, p99 %.0f µs",
-                         rtt.count, median(rtt) * 1e6, CommBenchmark.percentile(rtt, 0.9) * 1e6, CommBenchmark.percentile(rtt, 0.99) * 1e6))
+                         rtt.count, median(rtt) * 1e6, SampleStatistics.percentile(rtt, 0.9) * 1e6, SampleStatistics.percentile(rtt, 0.99) * 1e6))
             print(String(format: "pair channel, one way: assignment %d B %.0f µs, predictions %d B %.0f µs (medians of %d)",
                          assignmentBytes, median(asg) * 1e6, predictionBytes, median(pred) * 1e6, repeats))
             if let b = result["breakdown"] as? [String: Any], let med = b["median_phase_s"] as? [String: Double] {

@@ -11,11 +11,7 @@ struct Bench: ParsableCommand {
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-func median(_ v: [Double]) -> Double {
-    let s = v.sorted()
-    guard !s.isEmpty else { return .nan }
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
+func median(_ v: [Double]) -> Double { SampleStatistics.median(v) }
 
 /// Median wall time in seconds of `body` over `repeats` runs after `warmup` runs.
 func medianSeconds(repeats: Int, warmup: Int = 1, _ body: () -> Void) -> Double {
