@@ -64,8 +64,9 @@ extension Coordinator {
         for id in config.networks {
             var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": trained.contains(id)]
             if let r = lastNetworks[id] {
-                n["loss"] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total,
-                             "kd_cls": r.kd?.cls ?? NSNull(), "kd_iou": r.kd?.iou ?? NSNull(), "kd_box": r.kd?.box ?? NSNull()]
+                var loss: [String: Any] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total]
+                for (k, v) in [("kd_cls", r.kd?.cls), ("kd_iou", r.kd?.iou), ("kd_box", r.kd?.box)] { loss[k] = v.map { $0 as Any } ?? NSNull() }
+                n["loss"] = loss
                 n["num_pos"] = r.numPositives
                 n["lr"] = Double(r.lr)
             }

@@ -75,11 +75,9 @@ public final class ZMQSocket {
         if !closed { zmq_close(handle); closed = true }
     }
 
-    private func set<T>(_ option: Int32, _ value: T) throws {
-        var v = value
-        guard zmq_setsockopt(handle, option, &v, MemoryLayout<T>.size) == 0 else {
-            throw TransportError(call: "zmq_setsockopt(\(option))", code: colad_errno())
-        }
+    private func set<T: FixedWidthInteger>(_ option: Int32, _ value: T) throws {
+        let rc = withUnsafeBytes(of: value) { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        guard rc == 0 else { throw TransportError(call: "zmq_setsockopt(\(option))", code: colad_errno()) }
     }
 
     /// Binds and returns the resolved endpoint (a `:*` or `:0` port becomes the real one).
