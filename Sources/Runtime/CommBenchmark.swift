@@ -21,14 +21,15 @@ public enum CommBenchmark {
     static func median(_ v: [Double]) -> Double { SampleStatistics.median(v) }
 
     /// Stats → Decision round trips through a real coordinator (seconds per iteration).
-    public static func decisionRoundTrips(iterations: Int, workDir: URL) throws -> [Double] {
+    /// `bind`: the coordinator's worker endpoint (tcp://127.0.0.1:0, or an ipc:// path as single-host jobs use).
+    public static func decisionRoundTrips(iterations: Int, workDir: URL, bind: String = "tcp://127.0.0.1:0") throws -> [Double] {
         var cfg = TrainingConfig(name: "bench-comm", mode: .colad, networkA: NetworkConfig.preset("tiny")!,
                                  networkB: NetworkConfig.preset("tiny")!, iterations: iterations + 10)
         cfg.train.evalEvery = nil; cfg.train.checkpointEvery = nil
         cfg.distributed.heartbeatSeconds = 5
         let topology = try JobTopology(worldSize: 3, config: cfg)
         let coordinator = try Coordinator(.init(config: cfg, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
-                                                workerBind: "tcp://127.0.0.1:0", log: { _ in }))
+                                                workerBind: bind, log: { _ in }))
         let endpoint = coordinator.workerEndpoint
         let box = Box(coordinator), failure = Box<Error?>(nil)
         let done = DispatchSemaphore(value: 0)

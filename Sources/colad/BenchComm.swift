@@ -9,7 +9,8 @@ struct BenchComm: ParsableCommand {
         abstract: "Communication costs: coordinator decision round trip, pair-channel messages, a run's step breakdown.",
         discussion: """
         The round trip runs a real coordinator (its loop, message checks and CoLAD rule) on a thread with
-        two worker sockets over loopback TCP: time from the last Stats sent to the Decision received.
+        two worker sockets over loopback TCP, then over ipc:// (Unix sockets, what single-host jobs use):
+        time from the last Stats sent to the Decision received.
         The pair channel sends the small preset's Assignment (batch 8) and Predictions messages and
         echoes them. --metrics F adds the median phase times of a distributed run's metrics.jsonl
         and the share of the step spent communicating (all-reduce + pair channel + coordinator wait).
@@ -25,6 +26,8 @@ struct BenchComm: ParsableCommand {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("colad-bench-comm-\(getpid())")
             defer { try? FileManager.default.removeItem(at: dir) }
             let rtt = try CommBenchmark.decisionRoundTrips(iterations: iterations, workDir: dir)
+            let ipcPath = "ipc://\(NSTemporaryDirectory())colad-bench-\(getpid()).sock"
+            let rttIPC = try CommBenchmark.decisionRoundTrips(iterations: iterations, workDir: dir.appendingPathComponent("ipc"), bind: ipcPath)
             // small preset, batch 8, 128×128: 336 anchors per image, 6 classes.
             let anchors = 336, batch = 8, classes = 6
             let assignmentBytes = 4 + batch * (4 + 4 * anchors)
@@ -41,6 +44,8 @@ struct BenchComm: ParsableCommand {
             if json { printJSON(result); return }
             print(String(format: "decision round trip (stats sent → decision received), %d iterations: median %.0f µs, p90 %.0f µs, p99 %.0f µs",
                          rtt.count, median(rtt) * 1e6, SampleStatistics.percentile(rtt, 0.9) * 1e6, SampleStatistics.percentile(rtt, 0.99) * 1e6))
+            print(String(format: "decision round trip over ipc:// (what single-host jobs use): median %.0f µs, p90 %.0f µs",
+                         median(rttIPC) * 1e6, SampleStatistics.percentile(rttIPC, 0.9) * 1e6))
             print(String(format: "pair channel, one way: assignment %d B %.0f µs, predictions %d B %.0f µs (medians of %d)",
                          assignmentBytes, median(asg) * 1e6, predictionBytes, median(pred) * 1e6, repeats))
             if let b = result["breakdown"] as? [String: Any], let med = b["median_phase_s"] as? [String: Double] {
