@@ -79,6 +79,7 @@ public final class Coordinator {
     var latestEpoch = 0
     var metrics: MetricsLog?
     var inboxes: [Int: String] = [:]
+    var advertisedWorkers: String?
     let snapshot = CoordinatorSnapshot()
     var terminationSource: DispatchSourceSignal?
     var progress: ProgressReporter?
@@ -111,15 +112,16 @@ public final class Coordinator {
 
     // MARK: Start-up files
 
-    /// Pair inbox endpoints by world rank (known in mpirun mode), recorded in endpoints.json.
-    public func setInboxes(_ inboxes: [Int: String]) { self.inboxes = inboxes }
+    /// The endpoints peers use (known in mpirun mode): the worker endpoint as advertised to other
+    /// hosts and the pair inboxes by world rank. Recorded in endpoints.json and the start-up line.
+    public func setAdvertised(workers: String, inboxes: [Int: String]) { advertisedWorkers = workers; self.inboxes = inboxes }
 
     func writeEndpointFiles() throws {
         let fm = FileManager.default
         try fm.createDirectory(at: settings.workDir, withIntermediateDirectories: true)
-        let eps: [String: Any] = ["workers": workerEndpoint, "status": statusEndpoint,
+        let eps: [String: Any] = ["workers": advertisedWorkers ?? workerEndpoint, "status": statusEndpoint,
                                   "inboxes": Dictionary(uniqueKeysWithValues: inboxes.map { (String($0.key), $0.value) })]
-        try writeAtomically(try JSONSerialization.data(withJSONObject: eps, options: [.sortedKeys, .prettyPrinted]),
+        try writeAtomically(try JSONSerialization.data(withJSONObject: eps, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
                             to: settings.workDir.appendingPathComponent("endpoints.json"))
         try writeAtomically(Data((statusEndpoint + "\n").utf8), to: settings.workDir.appendingPathComponent("status-endpoint"))
         let tokenURL = settings.workDir.appendingPathComponent("control-token")
@@ -160,7 +162,7 @@ public final class Coordinator {
         metrics = try MetricsLog(url: settings.workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: first - 1)
         progress = ProgressReporter(total: total, logEvery: config.train.logEvery, log: settings.log)
         settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.k) rank(s) per network, "
-                     + "workers connect to \(workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
+                     + "workers connect to \(advertisedWorkers ?? workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
         try awaitWorkers(resumeDir: resumeDir)
         phase = "running"
         settings.log("training \(config.name) (\(config.mode.rawValue)) iterations \(start)..<\(end) of \(total), "

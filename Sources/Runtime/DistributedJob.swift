@@ -13,7 +13,9 @@ public enum DistributedJob {
                            log: @escaping @Sendable (String) -> Void) throws {
         let topology = try JobTopology(worldSize: world.size, config: config)
         let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
-        let oneHost = Set(hosts).count == 1
+        // COLAD_TRANSPORT=tcp runs a one-host job exactly as a multi-host one (TCP on all
+        // interfaces, the host's address advertised): how the multi-node path is tested on one machine.
+        let oneHost = Set(hosts).count == 1 && ProcessInfo.processInfo.environment["COLAD_TRANSPORT"] != "tcp"
         let bindHost = oneHost ? "127.0.0.1" : "0.0.0.0"
         let advertise = oneHost ? "127.0.0.1" : HostInfo.advertisedAddress()
         func advertised(_ endpoint: String) -> String {
@@ -61,7 +63,7 @@ public enum DistributedJob {
         case .coordinator:
             var inboxes: [Int: String] = [:]
             for r in topology.workerRanks { inboxes[r] = endpoints[r] }
-            coordinator!.setInboxes(inboxes)
+            coordinator!.setAdvertised(workers: mine, inboxes: inboxes)
             do { try coordinator!.run() } catch {
                 let line = "colad: job failed: \(error)"
                 coordinator!.markFailed("\(error)")

@@ -35,6 +35,13 @@ for spec in "baseline:2:configs/paa-tiny.yaml" \
   compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 0
 done
 
+# The multi-host transport (TCP on all interfaces, the host's address advertised), forced on one host.
+COLAD_TRANSPORT=tcp mpirun $(mpirun_flags 3) -x COLAD_TRANSPORT "$COLAD" train --config configs/colad-tiny.yaml --max-iters $iters \
+  --work-dir "$tmp/tcp-mpi" "${small[@]}" > "$tmp/tcp-mpi.log" 2>&1 || { echo "distributed_parity: tcp run failed"; cat "$tmp/tcp-mpi.log"; exit 1; }
+grep -qE '"workers" ?: "tcp://[0-9.]+:[0-9]+"' "$tmp/tcp-mpi/endpoints.json" && ! grep -q "0.0.0.0" "$tmp/tcp-mpi/endpoints.json" || { echo "distributed_parity: tcp run did not use tcp"; cat "$tmp/tcp-mpi/endpoints.json"; exit 1; }
+name=tcp; echo -n "distributed_parity: TCP transport (multi-host path), 1 rank per network: "
+compare "$tmp/colad-iteration-ref/metrics.jsonl" "$tmp/tcp-mpi/metrics.jsonl" --iterations $iters --rtol 0
+
 # An external coordinator process (`colad coordinator`), the workers under their own mpirun.
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 "$COLAD" coordinator --config configs/colad-tiny.yaml --bind "tcp://127.0.0.1:$port" --ranks-per-network 1 --max-iters $iters \
