@@ -43,11 +43,11 @@ let package = Package(
         .target(name: "PAA", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
         // Inference post-processing (SPEC §6): scores, nms_pre, decode, multiclass NMS, score voting.
         .target(name: "Inference", dependencies: ["Detection", "Engine", "Models"], exclude: ["README.md"], swiftSettings: fast),
-        // The CoLAD teacher rule and (next) soft-label KD losses.
+        // The CoLAD teacher rule: statistics in, decision out (the soft-label loss lives in PAA).
         .target(name: "Distillation", exclude: ["README.md"], swiftSettings: fast),
         // Training drivers: network workers, assignment step, trainer loop, evaluation, checkpoints.
         .target(name: "Training", dependencies: ["Engine", "Models", "Detection", "PAA", "Inference", "Datasets",
-                                                  "Evaluation", "Config", "Distillation"], swiftSettings: fast),
+                                                  "Evaluation", "Config", "Distillation"], exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
         .target(name: "Evaluation", dependencies: ["StrictJSON"], exclude: ["README.md"]),
         // The experiment suites of `colad experiment` (plan, runner, results table and curves).
