@@ -119,10 +119,7 @@ public final class Coordinator {
     func writeEndpointFiles() throws {
         let fm = FileManager.default
         try fm.createDirectory(at: settings.workDir, withIntermediateDirectories: true)
-        let eps: [String: Any] = ["workers": advertisedWorkers ?? workerEndpoint, "status": statusEndpoint,
-                                  "inboxes": Dictionary(uniqueKeysWithValues: inboxes.map { (String($0.key), $0.value) })]
-        try writeAtomically(try JSONSerialization.data(withJSONObject: eps, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
-                            to: settings.workDir.appendingPathComponent("endpoints.json"))
+        try writeEndpointsJSON()
         try writeAtomically(Data((statusEndpoint + "\n").utf8), to: settings.workDir.appendingPathComponent("status-endpoint"))
         let tokenURL = settings.workDir.appendingPathComponent("control-token")
         try? fm.removeItem(at: tokenURL)
@@ -130,6 +127,14 @@ public final class Coordinator {
             throw TrainingError("cannot write \(tokenURL.path)", hint: "check the work dir's permissions")
         }
         try writeAtomically(Data(config.resolvedYAML().utf8), to: settings.workDir.appendingPathComponent("config.yaml"))
+    }
+
+    /// WORK_DIR/endpoints.json: the worker endpoint, the status endpoint and the pair inboxes.
+    func writeEndpointsJSON() throws {
+        let eps: [String: Any] = ["workers": advertisedWorkers ?? workerEndpoint, "status": statusEndpoint,
+                                  "inboxes": Dictionary(uniqueKeysWithValues: inboxes.map { (String($0.key), $0.value) })]
+        try writeAtomically(try JSONSerialization.data(withJSONObject: eps, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+                            to: settings.workDir.appendingPathComponent("endpoints.json"))
     }
 
     /// Resume point: the latest complete checkpoint (verified as the single-process trainer does).
@@ -164,6 +169,7 @@ public final class Coordinator {
         settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.k) rank(s) per network, "
                      + "workers connect to \(advertisedWorkers ?? workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
         try awaitWorkers(resumeDir: resumeDir)
+        try writeEndpointsJSON()   // now with every inbox (an external coordinator learns them from the hellos)
         phase = "running"
         settings.log("training \(config.name) (\(config.mode.rawValue)) iterations \(start)..<\(end) of \(total), "
                      + "global batch \(config.train.batchSize * settings.topology.k), work dir \(settings.workDir.path)")
@@ -244,6 +250,7 @@ public final class Coordinator {
                 throw FrameRejection.unexpected
             }
             workers[r]!.identity = identity; workers[r]!.host = h.host; workers[r]!.pid = h.pid
+            if inboxes[r] == nil, !h.inbox.isEmpty { inboxes[r] = h.inbox }   // external coordinator: learnt here
         case .heartbeat:
             let h = try Heartbeat.decode(f.payload)
             if workers[r]!.heartbeatIdentity == nil { workers[r]!.heartbeatIdentity = identity }

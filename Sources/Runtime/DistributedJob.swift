@@ -77,7 +77,7 @@ public enum DistributedJob {
             var w: DistributedWorker?
             do {
                 w = try DistributedWorker(.init(config: config, workDir: workDir, topology: topology, rank: world.rank, group: group,
-                                                coordinatorEndpoint: coordinatorEndpoint, inbox: inbox!, peerInbox: peer, log: log))
+                                                coordinatorEndpoint: coordinatorEndpoint, inbox: inbox!, inboxEndpoint: mine, peerInbox: peer, log: log))
                 try w!.run()
             } catch {
                 FileHandle.standardError.write(Data("colad: rank \(world.rank) (\(n.rawValue)\(gr), host \(HostInfo.name)) failed: \(error)\n".utf8))

@@ -28,12 +28,16 @@ public final class DistributedWorker {
         public var coordinatorEndpoint: String
         /// The pair inbox, already bound; its endpoint was exchanged over MPI.
         public var inbox: ZMQSocket
+        /// The inbox's endpoint as peers reach it (told to the coordinator for endpoints.json).
+        public var inboxEndpoint: String
         public var peerInbox: String?
         public var log: @Sendable (String) -> Void
         public init(config: TrainingConfig, workDir: URL, topology: JobTopology, rank: Int, group: Communicator?,
-                    coordinatorEndpoint: String, inbox: ZMQSocket, peerInbox: String?, log: @escaping @Sendable (String) -> Void) {
+                    coordinatorEndpoint: String, inbox: ZMQSocket, inboxEndpoint: String, peerInbox: String?,
+                    log: @escaping @Sendable (String) -> Void) {
             self.config = config; self.workDir = workDir; self.topology = topology; self.rank = rank; self.group = group
-            self.coordinatorEndpoint = coordinatorEndpoint; self.inbox = inbox; self.peerInbox = peerInbox; self.log = log
+            self.coordinatorEndpoint = coordinatorEndpoint; self.inbox = inbox; self.inboxEndpoint = inboxEndpoint
+            self.peerInbox = peerInbox; self.log = log
         }
     }
 
@@ -173,7 +177,7 @@ public final class DistributedWorker {
 
     func handshake() throws -> Welcome {
         let hello = Hello(network: me, groupRank: groupRank, host: HostInfo.name, pid: HostInfo.pid,
-                          inbox: s.peerInbox == nil ? "" : "bound")
+                          inbox: s.inboxEndpoint)
         try coordinator.send([Frame(type: MessageKind.hello.rawValue, jobId: 0, iteration: 0, sender: s.rank, payload: hello.encode()).encoded()])
         let deadline = Date().addingTimeInterval(Coordinator.startupSeconds(config))
         while Date() < deadline {

@@ -51,6 +51,8 @@ mpirun $(mpirun_flags 2) "$COLAD" train --config configs/colad-tiny.yaml --coord
   --work-dir "$tmp/external" "${small[@]}" > "$tmp/external-workers.log" 2>&1 \
   || { echo "distributed_parity: workers of the external coordinator failed"; cat "$tmp/external-workers.log" "$tmp/external-coordinator.log"; exit 1; }
 wait $coordinator || { echo "distributed_parity: external coordinator failed"; cat "$tmp/external-coordinator.log"; exit 1; }
+python3 -c "import json,sys; e=json.load(open('$tmp/external/endpoints.json')); assert len(e['inboxes']) == 2, e" \
+  || { echo "distributed_parity: the external coordinator did not learn the inboxes"; exit 1; }
 name=external; echo -n "distributed_parity: external coordinator, 1 rank per network: "
 compare "$tmp/colad-iteration-ref/metrics.jsonl" "$tmp/external/metrics.jsonl" --iterations $iters --rtol 0
 
