@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Distillation", "PAA", "Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport", "Config", "Training"]),
     ],
     swiftLanguageModes: [.v5]
 )

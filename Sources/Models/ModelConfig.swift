@@ -1,4 +1,5 @@
-/// The architecture of one detector, as data (DESIGN.md §6): presets are values, not code paths.
+/// The architecture of one detector, as data (DESIGN.md §6). The presets (`tiny`, `small`) are
+/// rows of `Config.NetworkConfig.presets`; `Training` maps a configured network to this type.
 public struct ModelConfig: Codable, Equatable {
     /// Stem conv3×3 stride-2 output channels.
     public var stem: Int
@@ -19,22 +20,6 @@ public struct ModelConfig: Codable, Equatable {
         self.stem = stem; self.widths = widths; self.blocks = blocks
         self.fpnChannels = fpnChannels; self.headChannels = headChannels; self.headConvs = headConvs
         self.numClasses = numClasses
-    }
-
-    public static func tiny(numClasses: Int) -> ModelConfig {
-        ModelConfig(stem: 16, widths: [16, 32, 64, 128], blocks: [1, 1, 1, 1], numClasses: numClasses)
-    }
-
-    public static func small(numClasses: Int) -> ModelConfig {
-        ModelConfig(stem: 32, widths: [32, 64, 128, 256], blocks: [2, 2, 2, 2], numClasses: numClasses)
-    }
-
-    public static func preset(_ name: String, numClasses: Int) -> ModelConfig? {
-        switch name {
-        case "tiny": return .tiny(numClasses: numClasses)
-        case "small": return .small(numClasses: numClasses)
-        default: return nil
-        }
     }
 
     /// Strides of the pyramid levels P3, P4, P5.

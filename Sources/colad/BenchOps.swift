@@ -1,7 +1,9 @@
 import ArgumentParser
+import Config
 import Engine
 import Foundation
 import Models
+import Training
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,7 +74,8 @@ struct BenchOps: ParsableCommand {
     func run() throws {
         let classes = 6, b = batch, s = size
         if let name = profilePreset {
-            guard let cfg = ModelConfig.preset(name, numClasses: classes) else { throw ValidationError("unknown preset \(name)") }
+            guard let n = NetworkConfig.preset(name) else { throw ValidationError("unknown preset \(name)") }
+            let cfg = ModelConfig(n, numClasses: classes)
             let net = DetectorNetwork(config: cfg, seed: 3)
             let images = randomTensor([b, s, s, 3], seed: 1)
             print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))
@@ -125,7 +128,7 @@ struct BenchOps: ParsableCommand {
 
         // Whole network: step and its GEMM replay, back to back in every round.
         for preset in ["tiny", "small"] {
-            let net = DetectorNetwork(config: ModelConfig.preset(preset, numClasses: classes)!, seed: 3)
+            let net = DetectorNetwork(config: ModelConfig(NetworkConfig.preset(preset)!, numClasses: classes), seed: 3)
             let images = randomTensor([b, s, s, 3], seed: 4)
             trainStep(net, images) // warm-up
             let replay = record { trainStep(net, images) }

@@ -1,8 +1,13 @@
 import Foundation
 import XCTest
+import Config
+import Training
 import Engine
 import Models
 import TestSupport
+
+/// A preset's architecture, from the config's preset table (the one training uses).
+func preset(_ name: String, _ classes: Int) -> ModelConfig { ModelConfig(NetworkConfig.preset(name)!, numClasses: classes) }
 
 final class DetectorNetworkTests: XCTestCase {
     /// A miniature preset so finite differences over the whole network stay cheap.
@@ -10,7 +15,7 @@ final class DetectorNetworkTests: XCTestCase {
                            headConvs: 2, numClasses: 3)
 
     func testOutputShapesPerLevel() {
-        let net = DetectorNetwork(config: .tiny(numClasses: 6), seed: 1)
+        let net = DetectorNetwork(config: preset("tiny", 6), seed: 1)
         let out = net.forward(randomTensor([2, 128, 128, 3], seed: 1), training: false)
         XCTAssertEqual(out.cls.map(\.shape), [[2, 16, 16, 6], [2, 8, 8, 6], [2, 4, 4, 6]])
         XCTAssertEqual(out.reg.map(\.shape), [[2, 16, 16, 4], [2, 8, 8, 4], [2, 4, 4, 4]])
@@ -20,7 +25,7 @@ final class DetectorNetworkTests: XCTestCase {
     /// Head init (SPEC §2): cls bias −log(99) ≈ −4.595, scales 1, GN weight 1 / bias 0,
     /// head conv weights N(0, 0.01²).
     func testHeadInitialisation() throws {
-        let net = DetectorNetwork(config: .tiny(numClasses: 6), seed: 1)
+        let net = DetectorNetwork(config: preset("tiny", 6), seed: 1)
         let s = net.store
         let clsBias = try XCTUnwrap(s.parameter(named: "head.conv_cls.bias"))
         XCTAssertTrue((0..<6).allSatisfy { abs(clsBias.values[$0] - (-4.59512)) < 1e-4 })
@@ -34,7 +39,7 @@ final class DetectorNetworkTests: XCTestCase {
     }
 
     func testSameSeedSameNetworkBitForBit() {
-        let a = DetectorNetwork(config: .small(numClasses: 6), seed: 5), b = DetectorNetwork(config: .small(numClasses: 6), seed: 5)
+        let a = DetectorNetwork(config: preset("small", 6), seed: 5), b = DetectorNetwork(config: preset("small", 6), seed: 5)
         XCTAssertEqual(a.store.snapshotValues().map(\.bitPattern), b.store.snapshotValues().map(\.bitPattern))
         let x = randomTensor([1, 64, 64, 3], seed: 2)
         XCTAssertEqual(a.forward(x).cls[0].data.map(\.bitPattern), b.forward(x).cls[0].data.map(\.bitPattern))
@@ -90,7 +95,7 @@ final class DetectorNetworkTests: XCTestCase {
 
     /// Parameter names are stable: the checkpoint keys of the tiny preset.
     func testStableParameterNames() {
-        let names = DetectorNetwork(config: .tiny(numClasses: 6), seed: 0).store.parameters.map(\.name)
+        let names = DetectorNetwork(config: preset("tiny", 6), seed: 0).store.parameters.map(\.name)
         XCTAssertEqual(names.first, "backbone.stem.conv.weight")
         for n in ["backbone.layer1.0.conv1.conv.weight", "backbone.layer4.0.downsample.gn.bias", "neck.lateral_convs.2.bias",
                   "neck.fpn_convs.0.weight", "head.reg_convs.1.conv.weight", "head.conv_iou.bias", "head.scales.0"] {
@@ -108,7 +113,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
         defer { Parallel.threads = saved }
         func run(_ threads: Int) -> ([UInt32], [UInt32]) {
             Parallel.threads = threads
-            let net = DetectorNetwork(config: .tiny(numClasses: 4), seed: 9)
+            let net = DetectorNetwork(config: preset("tiny", 4), seed: 9)
             let out = net.forward(randomTensor([4, 64, 64, 3], seed: 10))
             net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 11) },
                                      reg: out.reg.map { randomTensor($0.shape, seed: 12) },
