@@ -89,7 +89,7 @@ public final class Coordinator {
     public init(_ settings: Settings) throws {
         self.settings = settings
         config = settings.config
-        rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
+        rule = TeacherRule(config.colad)
         maxPayload = config.distributed.maxMessageBytes
         var opts = SocketOptions()
         opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
@@ -140,16 +140,8 @@ public final class Coordinator {
     /// Resume point: the latest complete checkpoint (verified as the single-process trainer does).
     func resumePoint() throws -> (Int, URL?) {
         guard settings.resume else { return (0, nil) }
-        let root = settings.workDir.appendingPathComponent("checkpoints")
-        guard let dir = try Checkpoint.latest(in: root) else {
-            settings.log("resume: no checkpoint in \(root.path); starting from scratch")
-            return (0, nil)
-        }
-        let state = try Checkpoint.readState(dir)
-        guard state.configHash == config.hash else {
-            throw TrainingError("resume: \(dir.path) was written with a different configuration",
-                                hint: "resume with the same config and --set values (compare with \(settings.workDir.path)/config.yaml)")
-        }
+        guard let (dir, state) = try Checkpoint.resumePoint(root: settings.workDir.appendingPathComponent("checkpoints"), config: config,
+                                                            workDir: settings.workDir, log: settings.log) else { return (0, nil) }
         if let r = state.extra["teacher_b_sum"], let v = Double(r) { teacherBSum = v }
         if let r = state.extra["decided"], let v = Int(r) { decided = v }
         return (state.iteration, dir)

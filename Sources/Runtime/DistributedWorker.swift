@@ -74,7 +74,7 @@ public final class DistributedWorker {
         layout = AnchorLayout(config)
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         lossStep = LossStep(config: config, layout: layout)
-        rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
+        rule = TeacherRule(config.colad)
         trained = config.trainedNetworks.contains(net)
         worker = try NetworkWorker(id: net, config: config.network(net)!, numClasses: train.classNames.count, seed: config.seed,
                                    train: config.train, frozen: !trained)
@@ -324,13 +324,10 @@ public final class DistributedWorker {
             let k = s.topology.k
             let group = s.group
             let reduce: (([Double]) throws -> [Double])? = k > 1 ? { v in try group!.allReduceSum(v) } : nil
-            let sizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
             let (record, parts) = try lossStep.run(worker, teacher: teacherOutputs, assignments: assignments ?? [], targets: targets,
-                                                   imageSizes: sizes, reduce: reduce)
-            for (part, v) in parts where !v.isFinite {
-                throw TrainingError("iteration \(t): network \(me.rawValue) (rank \(s.rank)) loss \(part) is \(v)",
-                                    hint: "training diverged; the last checkpoint is intact — lower train.lr or set train.clip_grad_norm and resume")
-            }
+                                                   reduce: reduce)
+            try LossStep.requireFinite(parts, iteration: t, network: "\(me.rawValue) (rank \(s.rank))",
+                                       checkpoints: s.workDir.appendingPathComponent("checkpoints").path)
             lap("loss_backward")
             if k > 1 {
                 let store = worker.network.store

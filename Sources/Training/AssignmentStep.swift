@@ -12,10 +12,13 @@ import PAA
 public struct BatchTargets {
     public var targets: [ObjectTargets]
     public var valid: [[Bool]]
+    /// Each image's unpadded (resized) extent, for clipping and the soft-label loss.
+    public var imageSizes: [(width: Float, height: Float)]
 
     public init(_ batch: PreparedBatch, layout: AnchorLayout) {
         targets = (0..<batch.count).map { ObjectTargets(boxes: batch.boxes[$0], labels: batch.labels[$0]) }
         valid = (0..<batch.count).map { layout.validFlags(width: batch.validWidths[$0], height: batch.validHeights[$0]) }
+        imageSizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
     }
 }
 

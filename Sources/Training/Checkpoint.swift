@@ -7,6 +7,7 @@
 //     manifest.json              written last: every file with its byte size
 //   checkpoints/latest           the name of the newest complete directory, switched by rename
 // A directory without a manifest (a crash mid-save) is never pointed to and never loaded.
+import Config
 import Engine
 import Foundation
 
@@ -114,6 +115,22 @@ public enum Checkpoint {
             }
         }
         return m
+    }
+
+    /// Where `--resume` continues: the latest complete checkpoint under `root` and its state, or
+    /// nil (logged) when there is none. Refuses a checkpoint written with a different configuration.
+    public static func resumePoint(root: URL, config: TrainingConfig, workDir: URL,
+                                   log: (String) -> Void) throws -> (URL, TrainingState)? {
+        guard let dir = try latest(in: root) else {
+            log("resume: no checkpoint in \(root.path); starting from scratch")
+            return nil
+        }
+        let state = try readState(dir)
+        guard state.configHash == config.hash else {
+            throw TrainingError("resume: \(dir.path) was written with a different configuration",
+                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
+        }
+        return (dir, state)
     }
 
     public static func readState(_ dir: URL) throws -> TrainingState {

@@ -1,6 +1,7 @@
 // The one place where the YAML schema (Config) is turned into the runtime types of the lower
 // layers (Models, PAA, Inference), so the trainer and the CLI cannot map a field differently.
 import Config
+import Distillation
 import Inference
 import Models
 import PAA
@@ -27,4 +28,9 @@ extension PostProcessConfig {
         self.init(nmsPre: e.nmsPre, scoreThreshold: Float(e.scoreThreshold), nmsIoU: Float(e.nmsIoU),
                   maxPerImage: e.maxPerImage, scoreVoting: e.scoreVoting)
     }
+}
+
+extension TeacherRule {
+    /// The configured CoLAD rule (the trainer, the workers and the coordinator build it here).
+    public init(_ c: CoLADConfig) { self.init(TeacherRuleKind(rawValue: c.rule.rawValue)!) }
 }

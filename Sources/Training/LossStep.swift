@@ -28,8 +28,8 @@ public struct LossStep {
     /// Losses of `student` on this iteration, then backward into its zeroed gradient buffer.
     /// Returns the record and the named parts (for the NaN guard). `reduce` nil = one process.
     public func run(_ student: NetworkWorker, teacher: HeadOutputs?, assignments: [Assignment], targets: BatchTargets,
-                    imageSizes: [(width: Float, height: Float)],
                     reduce: (([Double]) throws -> [Double])? = nil) throws -> (NetworkRecord, [(String, Double)]) {
+        let imageSizes = targets.imageSizes
         guard let outputs = student.outputs else { preconditionFailure("LossStep: \(student.id) has no outputs") }
         var record = NetworkRecord(cls: 0, box: 0, iou: 0, numPositives: 0, lr: 0)
         var parts: [(String, Double)] = []
@@ -65,5 +65,13 @@ public struct LossStep {
         }
         student.backward(grads!)
         return (record, parts)
+    }
+
+    /// The NaN/inf guard on a network's loss parts: names the iteration, the network and the part.
+    public static func requireFinite(_ parts: [(String, Double)], iteration: Int, network: String, checkpoints: String) throws {
+        for (part, v) in parts where !v.isFinite {
+            throw TrainingError("iteration \(iteration): network \(network) loss \(part) is \(v)",
+                                hint: "training diverged; the last checkpoint in \(checkpoints) is intact — lower train.lr or set train.clip_grad_norm and resume")
+        }
     }
 }

@@ -81,7 +81,7 @@ public final class Trainer {
         layout = AnchorLayout(config)
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         lossStep = LossStep(config: config, layout: layout)
-        rule = TeacherRule(TeacherRuleKind(rawValue: config.colad.rule.rawValue)!)
+        rule = TeacherRule(config.colad)
         var w: [NetworkID: NetworkWorker] = [:]
         for id in config.networks {
             w[id] = try NetworkWorker(id: id, config: config.network(id)!, numClasses: train.classNames.count, seed: config.seed,
@@ -123,11 +123,10 @@ public final class Trainer {
         }
         rec.assignments = assignments
         lap("assign")
-        let sizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
         for id in trainedNetworks {
             let (record, parts) = try lossStep.run(workers[id]!, teacher: lossStep.usesTeacherOutputs(id) ? workers[.a]!.outputs : nil,
-                                                   assignments: assignments, targets: targets, imageSizes: sizes)
-            try checkFinite(parts, network: id)
+                                                   assignments: assignments, targets: targets)
+            try LossStep.requireFinite(parts, iteration: iteration, network: id.rawValue, checkpoints: checkpointRoot.path)
             rec.networks[id] = record
         }
         lap("loss_backward")
@@ -136,13 +135,6 @@ public final class Trainer {
         lap("step")
         iteration += 1
         return rec
-    }
-
-    func checkFinite(_ parts: [(String, Double)], network id: NetworkID) throws {
-        for (part, v) in parts where !v.isFinite {
-            throw TrainingError("iteration \(iteration): network \(id.rawValue) loss \(part) is \(v)",
-                                hint: "training diverged; the last checkpoint in \(checkpointRoot.path) is intact — lower train.lr or set train.clip_grad_norm and resume")
-        }
     }
 
     // MARK: The loop
@@ -199,24 +191,14 @@ public final class Trainer {
         var steps: [String: Int] = [:]
         for id in trainedNetworks { steps[id.rawValue] = workers[id]!.optimizer?.steps ?? 0 }
         let state = TrainingState(iteration: iteration, epoch: feed.position.epoch, iterationInEpoch: feed.position.iteration,
-                                  optimizerSteps: steps, configHash: configHash)
+                                  optimizerSteps: steps, configHash: config.hash)
         try Checkpoint.commit(dir, state: state, root: checkpointRoot)
         if let keep = config.train.keepCheckpoints { Checkpoint.prune(checkpointRoot, keep: keep) }
         log("checkpoint \(dir.path)")
     }
 
-    var configHash: String { config.hash }
-
     func restore() throws {
-        guard let dir = try Checkpoint.latest(in: checkpointRoot) else {
-            log("resume: no checkpoint in \(checkpointRoot.path); starting from scratch")
-            return
-        }
-        let state = try Checkpoint.readState(dir)
-        guard state.configHash == configHash else {
-            throw TrainingError("resume: \(dir.path) was written with a different configuration",
-                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
-        }
+        guard let (dir, state) = try Checkpoint.resumePoint(root: checkpointRoot, config: config, workDir: workDir, log: log) else { return }
         for id in trainedNetworks {
             try Checkpoint.readNetwork(id.rawValue, from: dir, into: workers[id]!.network.store, optimizer: workers[id]!.optimizer,
                                        steps: state.optimizerSteps[id.rawValue] ?? 0)
