@@ -7,7 +7,7 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo", "-enforce-exclu
 
 let package = Package(
     name: "colad",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "colad", targets: ["colad"]),
     ],

@@ -13,22 +13,16 @@ public enum Parallel {
     }()
 
     /// Runs body(i) for i in 0..<n, concurrently when threads > 1.
-    @inlinable
     public static func forEach(_ n: Int, _ body: (Int) -> Void) {
-        if threads <= 1 || n <= 1 {
-            for i in 0..<n { body(i) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: n, execute: body)
-        }
+        WorkerPool.shared.run(n, threads: threads, body)
     }
 
     /// Runs body(range) over `count` elements split into equal contiguous chunks.
-    @inlinable
     public static func forChunks(_ count: Int, minChunk: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
         let chunks = threads <= 1 ? 1 : min(threads * 2, max(1, count / minChunk))
         if chunks == 1 { body(0..<count); return }
         let size = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        WorkerPool.shared.run(chunks, threads: threads) { c in
             let lo = c * size, hi = min(count, lo + size)
             if lo < hi { body(lo..<hi) }
         }
