@@ -19,25 +19,45 @@ public struct HeadOutputs {
 }
 
 /// The head applied to one level: its own layer instances (own saved activations) over the
-/// shared parameters.
+/// shared parameters. Convolutions that read the same tensor run as one (`SharedInputConv2D`):
+/// the first conv of both towers (they read P_l) and the reg and IoU outputs (they read the reg
+/// tower); the parameters and their names are those of the separate layers.
 final class PAAHeadLevel {
-    let clsTower: [ConvNormAct], regTower: [ConvNormAct]
-    let clsOut: Conv2D, regOut: Conv2D, iouOut: Conv2D
+    let towerStart: SharedInputConv2D           // cls_convs.0.conv, reg_convs.0.conv
+    let clsNorm0: GroupNorm, regNorm0: GroupNorm
+    let clsTower: [ConvNormAct], regTower: [ConvNormAct]   // tower layers 1 ..< headConvs
+    let clsOut: Conv2D
+    let regIouOut: SharedInputConv2D            // conv_reg, conv_iou
     let scale: Parameter
     private var savedRawReg: Tensor?
 
     init(clsTower: [ConvNormAct], regTower: [ConvNormAct], clsOut: Conv2D, regOut: Conv2D, iouOut: Conv2D, scale: Parameter) {
-        self.clsTower = clsTower; self.regTower = regTower
-        self.clsOut = clsOut; self.regOut = regOut; self.iouOut = iouOut; self.scale = scale
+        towerStart = SharedInputConv2D([clsTower[0].conv, regTower[0].conv])
+        clsNorm0 = clsTower[0].norm; regNorm0 = regTower[0].norm
+        self.clsTower = Array(clsTower.dropFirst()); self.regTower = Array(regTower.dropFirst())
+        self.clsOut = clsOut
+        regIouOut = SharedInputConv2D([regOut, iouOut])
+        self.scale = scale
+    }
+
+    /// Another level: the same parameters with fresh layer instances.
+    init(sharing o: PAAHeadLevel, scale: Parameter) {
+        towerStart = SharedInputConv2D(sharing: o.towerStart)
+        clsNorm0 = GroupNorm(sharing: o.clsNorm0); regNorm0 = GroupNorm(sharing: o.regNorm0)
+        clsTower = o.clsTower.map { ConvNormAct(sharing: $0) }; regTower = o.regTower.map { ConvNormAct(sharing: $0) }
+        clsOut = Conv2D(sharing: o.clsOut)
+        regIouOut = SharedInputConv2D(sharing: o.regIouOut)
+        self.scale = scale
     }
 
     func forward(_ p: Tensor, training: Bool) -> (cls: Tensor, reg: Tensor, iou: Tensor) {
-        var c = p, r = p
+        let t = towerStart.forward(p, training: training)
+        var c = clsNorm0.forward(t[0], training: training), r = regNorm0.forward(t[1], training: training)
         for layer in clsTower { c = layer.forward(c, training: training) }
         for layer in regTower { r = layer.forward(r, training: training) }
         let cls = clsOut.forward(c, training: training)
-        let raw = regOut.forward(r, training: training)
-        let iou = iouOut.forward(r, training: training)
+        let out = regIouOut.forward(r, training: training)
+        let (raw, iou) = (out[0], out[1])
         let s = scale.values[0]
         var reg = raw
         reg.withMutablePointer { pr in for i in 0..<raw.count { pr[i] *= s } }
@@ -55,13 +75,11 @@ final class PAAHeadLevel {
         } }
         scale.grads[0] += Float(ds)
         savedRawReg = nil
-        var dr = regOut.backward(dRaw)!
-        addInPlace(&dr, iouOut.backward(dIou)!)
+        var dr = regIouOut.backward([dRaw, dIou])!
         for layer in regTower.reversed() { dr = layer.backward(dr)! }
         var dc = clsOut.backward(dCls)!
         for layer in clsTower.reversed() { dc = layer.backward(dc)! }
-        addInPlace(&dc, dr)
-        return dc
+        return towerStart.backward([clsNorm0.backward(dc), regNorm0.backward(dr)])!
     }
 }
 
@@ -78,6 +96,7 @@ final class PAAHeadNet {
                 ConvNormAct(s, "head.\(name).\(i)", i == 0 ? f : h, h, kernel: 3, stride: 1, relu: true, weightInit: headInit)
             }
         }
+        precondition(cfg.headConvs >= 1, "PAAHeadNet: head_convs must be ≥ 1")
         let cls = tower("cls_convs"), reg = tower("reg_convs")
         let clsOut = Conv2D(s, name: "head.conv_cls", inChannels: h, outChannels: cfg.numClasses, kernel: 3, padding: 1,
                             bias: true, weightInit: headInit, biasInit: .constant(Self.clsPriorBias))
@@ -86,12 +105,8 @@ final class PAAHeadNet {
         let iouOut = Conv2D(s, name: "head.conv_iou", inChannels: h, outChannels: 1, kernel: 3, padding: 1,
                             bias: true, weightInit: headInit)
         let scales = (0..<numLevels).map { s.register("head.scales.\($0)", shape: [1], init: .constant(1)) }
-        levels = (0..<numLevels).map { l in
-            l == 0 ? PAAHeadLevel(clsTower: cls, regTower: reg, clsOut: clsOut, regOut: regOut, iouOut: iouOut, scale: scales[0])
-                   : PAAHeadLevel(clsTower: cls.map { ConvNormAct(sharing: $0) }, regTower: reg.map { ConvNormAct(sharing: $0) },
-                                  clsOut: Conv2D(sharing: clsOut), regOut: Conv2D(sharing: regOut),
-                                  iouOut: Conv2D(sharing: iouOut), scale: scales[l])
-        }
+        let first = PAAHeadLevel(clsTower: cls, regTower: reg, clsOut: clsOut, regOut: regOut, iouOut: iouOut, scale: scales[0])
+        levels = [first] + (1..<numLevels).map { PAAHeadLevel(sharing: first, scale: scales[$0]) }
     }
 
     func forward(_ p: [Tensor], training: Bool) -> HeadOutputs {
