@@ -9,8 +9,9 @@
 // With `relu: true` the layer is GroupNorm followed by ReLU, fused: y = max(0, x̂·γ + β), and
 // backward masks dy where x̂·γ + β ≤ 0 (recomputed from the saved x̂; γ, β do not change between
 // forward and backward). This saves two passes over the activations per norm+ReLU pair.
-// Sums are accumulated in Double (order fixed: positions, then channels), so results are
-// deterministic and the variance does not lose precision on large groups.
+// Forward reads x twice (Σx and Σx² together, then x̂ and y); backward reads dy and x̂ twice
+// (the masked sums, then dx). Sums are accumulated in Double (order fixed: positions, then
+// channels), so results are deterministic and the variance E[x²] − mean² keeps its precision.
 
 public final class GroupNorm {
     public let groups: Int
@@ -53,29 +54,28 @@ public final class GroupNorm {
         let (pg, pb) = (gamma.values, beta.values)
         let floor: Float = relu ? 0 : -.infinity
         // Per-image scratch, allocated here so the workers never allocate.
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: n * c)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n * c)   // Σx, then Σx², per image
         let stats = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * c)
         defer { sums.deallocate(); stats.deallocate() }
-        sums.initialize(repeating: 0, count: n * c)
+        sums.initialize(repeating: 0, count: 2 * n * c)
         let y = Tensor(shape: x.shape) { py in
             x.withPointer { px in xhat.withUnsafeMutableBufferPointer { hx in rstds.withUnsafeMutableBufferPointer { rs in
                 let hbase = training ? hx.baseAddress : nil, rbase = rs.baseAddress!
                 Parallel.forEach(n) { b in
                     let xb = px + b * p * c, yb = py + b * p * c
                     let chanSum = sums + b * c, mean = stats + 2 * b * c, rstd = mean + c
-                    // Pass 1: mean per group; pass 2: biased variance (two-pass, as PyTorch).
-                    for i in 0..<p { RowKernels.accumulate(xb + i * c, chanSum, c) }
+                    // Pass 1: per-channel Σx and Σx² in Double; per group mean and biased variance
+                    // E[x²] − mean² (Double keeps ~29 more bits than the Float inputs, so the
+                    // subtraction loses nothing that matters unless |mean|/std > 10⁴).
+                    let chanSq = chanSum + n * c
+                    for i in 0..<p { RowKernels.accumulateWithSquares(xb + i * c, chanSum, chanSq, c) }
                     for gi in 0..<groups {
-                        var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
-                        for j in gi * cg..<(gi + 1) * cg { mean[j] = Float(s / m) }
-                    }
-                    for j in 0..<c { chanSum[j] = 0 }
-                    for i in 0..<p { RowKernels.accumulateSquaredDeviation(xb + i * c, mean, chanSum, c) }
-                    for gi in 0..<groups {
-                        var s = 0.0; for j in gi * cg..<(gi + 1) * cg { s += chanSum[j] }
-                        let r = Float(1.0 / (s / m + eps).squareRoot())
+                        var s = 0.0, q = 0.0
+                        for j in gi * cg..<(gi + 1) * cg { s += chanSum[j]; q += chanSq[j] }
+                        let mu = s / m, variance = max(q / m - mu * mu, 0)
+                        let r = Float(1.0 / (variance + eps).squareRoot())
                         rbase[b * groups + gi] = r
-                        for j in gi * cg..<(gi + 1) * cg { rstd[j] = r }
+                        for j in gi * cg..<(gi + 1) * cg { mean[j] = Float(mu); rstd[j] = r }
                     }
                     // Pass 3: x̂ and y = x̂·γ + β.
                     let hb = hbase.map { $0 + b * p * c }
@@ -108,11 +108,12 @@ public final class GroupNorm {
                         let db = pdy + b * p * c, xb = hx.baseAddress! + b * p * c, ob = pdx + b * p * c
                         let sumDy = part + b * 2 * c, sumDyX = sumDy + c
                         if relu {
-                            // Mask dy into the output buffer: dỹ = dy · [x̂·γ + β > 0].
-                            for i in 0..<p { RowKernels.reluMask(db + i * c, xb + i * c, pg, pbeta, ob + i * c, c) }
+                            // Mask dy into the output buffer, dỹ = dy · [x̂·γ + β > 0], and sum it.
+                            for i in 0..<p { RowKernels.reluMaskAccumulateTwo(db + i * c, xb + i * c, pg, pbeta, ob + i * c, sumDy, sumDyX, c) }
+                        } else {
+                            for i in 0..<p { RowKernels.accumulateTwo(db + i * c, xb + i * c, sumDy, sumDyX, c) }
                         }
                         let src = relu ? UnsafePointer(ob) : db
-                        for i in 0..<p { RowKernels.accumulateTwo(src + i * c, xb + i * c, sumDy, sumDyX, c) }
                         let a = coef + 3 * b * c, bq = a + c, cq = bq + c
                         for gi in 0..<groups {
                             var s1 = 0.0, s2 = 0.0

@@ -23,6 +23,18 @@ enum RowKernels {
         while j < c { sums[j] += Double(x[j]); j += 1 }
     }
 
+    /// sums[j] += Double(x[j]);  squares[j] += Double(x[j])²
+    @inline(__always) static func accumulateWithSquares(_ x: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Double>,
+                                                        _ squares: UnsafeMutablePointer<Double>, _ c: Int) {
+        var j = 0
+        while j + 4 <= c {
+            let v = SIMD4<Double>(load4(x + j))
+            store4(load4(sums + j) + v, sums + j)
+            store4(load4(squares + j) + v * v, squares + j); j += 4
+        }
+        while j < c { let v = Double(x[j]); sums[j] += v; squares[j] += v * v; j += 1 }
+    }
+
     /// sums[j] += Double(x[j] − mean[j])²
     @inline(__always) static func accumulateSquaredDeviation(_ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
                                                              _ sums: UnsafeMutablePointer<Double>, _ c: Int) {
@@ -52,16 +64,24 @@ enum RowKernels {
         }
     }
 
-    /// out = dy where x̂·γ + β > 0, else 0 (the fused ReLU's backward mask).
-    @inline(__always) static func reluMask(_ dy: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
-                                           _ beta: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ c: Int) {
+    /// The fused ReLU's mask and GroupNorm's sums in one pass: out = dy where x̂·γ + β > 0, else 0;
+    /// s1[j] += Double(out[j]);  s2[j] += Double(out[j]·x̂[j]).
+    @inline(__always) static func reluMaskAccumulateTwo(_ dy: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ gamma: UnsafePointer<Float>,
+                                                        _ beta: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                                        _ s1: UnsafeMutablePointer<Double>, _ s2: UnsafeMutablePointer<Double>, _ c: Int) {
         var j = 0
         let zero = SIMD4<Float>(repeating: 0)
         while j + 4 <= c {
-            let pre = load4(xhat + j) * load4(gamma + j) + load4(beta + j)
-            store4(load4(dy + j).replacing(with: zero, where: pre .<= zero), out + j); j += 4
+            let h = load4(xhat + j)
+            let d = load4(dy + j).replacing(with: zero, where: h * load4(gamma + j) + load4(beta + j) .<= zero)
+            store4(d, out + j)
+            store4(load4(s1 + j) + SIMD4<Double>(d), s1 + j)
+            store4(load4(s2 + j) + SIMD4<Double>(d * h), s2 + j); j += 4
         }
-        while j < c { out[j] = xhat[j] * gamma[j] + beta[j] > 0 ? dy[j] : 0; j += 1 }
+        while j < c {
+            let d = xhat[j] * gamma[j] + beta[j] > 0 ? dy[j] : 0
+            out[j] = d; s1[j] += Double(d); s2[j] += Double(d * xhat[j]); j += 1
+        }
     }
 
     /// s1[j] += Double(dy[j]);  s2[j] += Double(dy[j]·x̂[j])

@@ -56,6 +56,24 @@ final class GroupNormTests: XCTestCase {
     }
 
     /// A constant group has zero variance: the output is β and nothing is NaN.
+    /// Statistics come from one pass (Σx, Σx² in Double): with a large offset (mean 1000, std ~1,
+    /// 4096 values per group) the normalised output still matches a two-pass Double reference.
+    func testLargeMeanOffsetKeepsPrecision() {
+        let s = ParameterStore(seed: 0)
+        let gn = GroupNorm(s, name: "gn", channels: 8, groups: 2)
+        var x = randomTensor([2, 32, 32, 8], seed: 11)
+        for i in 0..<x.count { x.data[i] += 1000 }
+        let y = gn.forward(x, training: false)
+        var want = [Double](repeating: 0, count: x.count)
+        for b in 0..<2 { for g in 0..<2 {
+            let idx = (0..<1024).flatMap { p in (g * 4..<(g + 1) * 4).map { (b * 1024 + p) * 8 + $0 } }
+            let mean = idx.reduce(0.0) { $0 + Double(x.data[$1]) } / Double(idx.count)
+            let variance = idx.reduce(0.0) { $0 + (Double(x.data[$1]) - mean) * (Double(x.data[$1]) - mean) } / Double(idx.count)
+            for i in idx { want[i] = (Double(x.data[i]) - mean) / (variance + 1e-5).squareRoot() }
+        } }
+        assertClose(y.data, want, atol: 2e-4, rtol: 1e-4)
+    }
+
     func testConstantInputIsFinite() {
         let s = ParameterStore(seed: 0)
         let gn = GroupNorm(s, name: "gn", channels: 4, groups: 2)
