@@ -65,6 +65,18 @@ public final class Communicator {
 
     public func barrier() throws { try check(MPI_Barrier(comm), "MPI_Barrier") }
 
+    /// Collective: every rank reports its error (nil when it has none); every rank gets all
+    /// reported errors as (rank, host, message), in rank order — empty when no rank failed. Lets
+    /// start-up checks (config, files) fail on every rank together with one report.
+    public func gatherErrors(_ local: String?) throws -> [(rank: Int, host: String, message: String)] {
+        let mine = local.map { MPIRuntime.processorName() + "\u{0}" + $0 } ?? ""
+        return try allGather(Array(mine.utf8)).enumerated().compactMap { rank, bytes in
+            guard !bytes.isEmpty else { return nil }
+            let parts = String(decoding: bytes, as: UTF8.self).split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+            return (rank, String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
     /// Splits into sub-communicators by `color`; ranks keep their relative order (key = rank).
     /// A negative color returns nil (the rank joins no group).
     public func split(color: Int) throws -> Communicator? {

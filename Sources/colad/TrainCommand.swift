@@ -36,9 +36,11 @@ struct TrainCommand: ParsableCommand {
             var sets = overrides
             if let seed { sets.append("seed=\(seed)") }
             if let coordinator { sets.append("distributed.coordinator=\(coordinator)") }
-            let cfg = try TrainingConfig.load(file: config, overrides: sets, requireFiles: true)
-            let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
             if MPIRuntime.launchedByMPI { world = try MPIRuntime.start() }
+            let loaded = Result { try TrainingConfig.load(file: config, overrides: sets, requireFiles: true) }
+            if let world, world.size > 1 { try reportStartupErrors(loaded, world) }
+            let cfg = try loaded.get()
+            let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
             if let world, world.size > 1 || cfg.distributed.coordinator != nil {
                 let rank = world.rank
                 try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
@@ -60,4 +62,29 @@ struct TrainCommand: ParsableCommand {
             fail(error)
         }
     }
+}
+
+/// Under mpirun every rank loads the config; one report instead of one per rank: rank 0 prints
+/// each distinct error once, naming the ranks and hosts when not all ranks share it (e.g. a
+/// dataset path missing on one host), and every rank exits 1. Returns when no rank failed.
+private func reportStartupErrors(_ loaded: Result<TrainingConfig, Error>, _ world: Communicator) throws {
+    var local: String?
+    if case .failure(let e) = loaded { local = "\(e)" }
+    let errors = try world.gatherErrors(local)
+    guard !errors.isEmpty else { return }
+    if world.rank == 0 {
+        var order: [String] = [], where_: [String: [(Int, String)]] = [:]
+        for e in errors {
+            if where_[e.message] == nil { order.append(e.message) }
+            where_[e.message, default: []].append((e.rank, e.host))
+        }
+        for message in order {
+            let ranks = where_[message]!
+            let scope = ranks.count == world.size ? "" : " (rank\(ranks.count > 1 ? "s" : "") "
+                + ranks.map { "\($0.0) on \($0.1)" }.joined(separator: ", ") + ")"
+            FileHandle.standardError.write(Data("error\(scope): \(message)\n".utf8))
+        }
+    }
+    MPIRuntime.finish()
+    exit(1)
 }

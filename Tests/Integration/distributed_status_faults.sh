@@ -114,4 +114,20 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 grep -E "colad: job failed: rank ${victim#* } \(a0, host [^,]+, pid ${victim% *}\) sent no heartbeat for [0-9.]+ s at iteration [0-9]+" "$tmp/stop.log" \
   || fail "no line naming the stopped rank"
 echo "distributed_status_faults: stopped worker → named after 3 missed heartbeats, job ended in ${ms} ms (exit $rc)"
+# 5: start-up errors, one report per job.
+printf 'name: bad\nmode: colad\nnetwork_a: {preset: tinyy}\n' > "$tmp/bad.yaml"
+set +e
+mpirun $(mpirun_flags 3) "$COLAD" train --config "$tmp/bad.yaml" > "$tmp/bad.log" 2>&1; rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "bad config under mpirun: exit code 0"
+[ "$(grep -c "unknown preset 'tinyy'" "$tmp/bad.log")" -eq 1 ] || fail "bad config: error not reported exactly once: $(cat "$tmp/bad.log")"
+grep -q "^error: .*bad.yaml:3:[0-9]*: network_a.preset: unknown preset" "$tmp/bad.log" && grep -q "hint: did you mean 'tiny'" "$tmp/bad.log" || fail "bad config: message without file/hint: $(cat "$tmp/bad.log")"
+set +e
+mpirun --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 -x OMPI_MCA_btl_tcp_if_include -x OMPI_MCA_oob_tcp_if_include -np 1 "$COLAD" train --config configs/colad-tiny.yaml --work-dir "$tmp/mpmd" "${small[@]}" \
+  : -np 2 "$COLAD" train --config "$tmp/bad.yaml" > "$tmp/mpmd.log" 2>&1; rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "config bad on ranks 1-2: exit code 0"
+[ "$(grep -c "unknown preset 'tinyy'" "$tmp/mpmd.log")" -eq 1 ] || fail "partial config error not reported once: $(cat "$tmp/mpmd.log")"
+grep -qE "^error \(ranks 1 on [^,]+, 2 on [^)]+\): " "$tmp/mpmd.log" || fail "partial config error does not name ranks 1 and 2: $(cat "$tmp/mpmd.log")"
+echo "distributed_status_faults: start-up config errors reported once per job (and per rank set when they differ)"
 echo "distributed_status_faults: ok"
