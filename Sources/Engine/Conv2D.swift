@@ -27,25 +27,10 @@ public final class Conv2D {
     public let geometry: ConvGeometry
     public let weight: Parameter
     public let bias: Parameter?
-    // im2col columns, kept between calls so steady-state training allocates nothing here;
-    // backward reuses the same buffer for dcols.
-    private var cols: UnsafeMutablePointer<Float>?
-    private var colsCapacity = 0
-    private var colsValid = false
+    private let cols = ColumnsBuffer()
     // Saved by forward for backward.
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
-
-    deinit { cols?.deallocate() }
-
-    private func colsBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > colsCapacity {
-            cols?.deallocate()
-            cols = .allocate(capacity: count)
-            colsCapacity = count
-        }
-        return cols!
-    }
 
     /// A second application of `other`'s weights with its own saved activations (weights
     /// shared across pyramid levels); gradients accumulate into the same buffer.
@@ -81,13 +66,13 @@ public final class Conv2D {
             } }
             savedInput = training ? x : nil
         } else {
-            let pc = colsBuffer(r * g.patch)
+            let pc = cols.reserve(r * g.patch)
             x.withPointer { im2col($0, shape: x.shape, g, into: pc) }
             y.withMutablePointer { py in
                 sgemm(transB: true, m: r, n: o, k: g.patch, a: pc, lda: g.patch,
                       b: weight.values, ldb: g.patch, c: py, ldc: o)
             }
-            colsValid = training
+            cols.valid = training
             savedInput = nil
         }
         if let bias {
@@ -135,8 +120,8 @@ public final class Conv2D {
             guard let x = savedInput else { preconditionFailure("Conv2D.backward without a training forward") }
             x.withPointer(colsPtr)
         } else {
-            precondition(colsValid && colsCapacity >= r * g.patch, "Conv2D.backward without a training forward")
-            colsPtr(cols!)
+            precondition(cols.holds(r * g.patch), "Conv2D.backward without a training forward")
+            colsPtr(cols.pointer!)
         }
         guard needInputGrad else { release(); return nil }
         var dx: Tensor
@@ -148,7 +133,7 @@ public final class Conv2D {
             }
         } else {
             // Reuse the columns buffer for dcols.
-            let pc = cols!
+            let pc = cols.pointer!
             dy.withPointer { pdy in
                 sgemm(m: r, n: g.patch, k: o, a: pdy, lda: o, b: weight.values, ldb: g.patch, c: pc, ldc: g.patch)
             }
@@ -159,7 +144,30 @@ public final class Conv2D {
     }
 
     /// Drops saved activations (the columns buffer is kept for reuse).
-    public func release() { colsValid = false; savedInput = nil }
+    public func release() { cols.valid = false; savedInput = nil }
+}
+
+/// The im2col columns a convolution keeps between calls, so steady-state training allocates
+/// nothing here; backward reuses the buffer for dcols. `valid`: columns of a training forward.
+final class ColumnsBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+    var valid = false
+
+    deinit { pointer?.deallocate() }
+
+    /// At least `count` floats (grown when needed; contents undefined).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            pointer?.deallocate()
+            pointer = .allocate(capacity: count)
+            capacity = count
+        }
+        return pointer!
+    }
+
+    /// Whether valid columns of at least `count` floats are held.
+    func holds(_ count: Int) -> Bool { valid && capacity >= count }
 }
 
 /// cols[r, (kh·K+kw)·C + c] = x[n, ho·S−P+kh, wo·S−P+kw, c] (0 outside). Parallel over images.

@@ -16,13 +16,9 @@ public final class SharedInputConv2D {
     public let parts: [Conv2D]
     private let geometry: ConvGeometry        // of the fused conv: outChannels = Σ O_i
     private let offsets: [Int]
-    private var cols: UnsafeMutablePointer<Float>?
-    private var colsCapacity = 0
-    private var colsValid = false
+    private let cols = ColumnsBuffer()
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
-
-    deinit { cols?.deallocate() }
 
     public init(_ parts: [Conv2D]) {
         precondition(!parts.isEmpty, "SharedInputConv2D: no convolutions")
@@ -58,10 +54,10 @@ public final class SharedInputConv2D {
             x.withPointer { px in sgemm(transB: true, m: r, n: o, k: kkc, a: px, lda: kkc, b: wcat, ldb: kkc, c: ycat, ldc: o) }
             savedInput = training ? x : nil
         } else {
-            let pc = colsBuffer(r * kkc)
+            let pc = cols.reserve(r * kkc)
             x.withPointer { im2col($0, shape: x.shape, g, into: pc) }
             sgemm(transB: true, m: r, n: o, k: kkc, a: pc, lda: kkc, b: wcat, ldb: kkc, c: ycat, ldc: o)
-            colsValid = training
+            cols.valid = training
             savedInput = nil
         }
         let rowsPerImage = ho * wo
@@ -92,7 +88,7 @@ public final class SharedInputConv2D {
         if g.isPointwise {
             precondition(savedInput != nil, "SharedInputConv2D.backward without a training forward")
         } else {
-            precondition(colsValid && colsCapacity >= r * kkc, "SharedInputConv2D.backward without a training forward")
+            precondition(cols.holds(r * kkc), "SharedInputConv2D.backward without a training forward")
         }
         // dYcat, and per-image bias partial sums (added in image order: deterministic).
         let dycat = UnsafeMutablePointer<Float>.allocate(capacity: r * o)
@@ -120,7 +116,7 @@ public final class SharedInputConv2D {
         let weightGrad: (UnsafePointer<Float>) -> Void = { pc in
             sgemm(transA: true, m: o, n: kkc, k: r, a: dycat, lda: o, b: pc, ldb: kkc, c: dwcat, ldc: kkc)
         }
-        if let x = savedInput { x.withPointer(weightGrad) } else { weightGrad(cols!) }
+        if let x = savedInput { x.withPointer(weightGrad) } else { weightGrad(cols.pointer!) }
         for (p, off) in zip(parts, offsets) {
             let grads = p.weight.grads, src = dwcat + off * kkc
             for i in 0..<p.geometry.outChannels * kkc { grads[i] += src[i] }
@@ -132,7 +128,7 @@ public final class SharedInputConv2D {
         if g.isPointwise {
             dx = Tensor(shape: xs) { pdx in sgemm(m: r, n: kkc, k: o, a: dycat, lda: o, b: wcat, ldb: kkc, c: pdx, ldc: kkc) }
         } else {
-            let pc = cols!   // the columns are no longer needed: reuse for dcols
+            let pc = cols.pointer!   // the columns are no longer needed: reuse for dcols
             sgemm(m: r, n: kkc, k: o, a: dycat, lda: o, b: wcat, ldb: kkc, c: pc, ldc: kkc)
             dx = Tensor(shape: xs) { col2im(pc, shape: xs, g, into: $0) }
         }
@@ -141,14 +137,5 @@ public final class SharedInputConv2D {
     }
 
     /// Drops saved activations (the columns buffer is kept for reuse).
-    public func release() { colsValid = false; savedInput = nil }
-
-    private func colsBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > colsCapacity {
-            cols?.deallocate()
-            cols = .allocate(capacity: count)
-            colsCapacity = count
-        }
-        return cols!
-    }
+    public func release() { cols.valid = false; savedInput = nil }
 }
