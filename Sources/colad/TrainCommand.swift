@@ -73,13 +73,13 @@ private func reportStartupErrors(_ loaded: Result<TrainingConfig, Error>, _ worl
     let errors = try world.gatherErrors(local)
     guard !errors.isEmpty else { return }
     if world.rank == 0 {
-        var order: [String] = [], where_: [String: [(Int, String)]] = [:]
+        var order: [String] = [], byMessage: [String: [(Int, String)]] = [:]
         for e in errors {
-            if where_[e.message] == nil { order.append(e.message) }
-            where_[e.message, default: []].append((e.rank, e.host))
+            if byMessage[e.message] == nil { order.append(e.message) }
+            byMessage[e.message, default: []].append((e.rank, e.host))
         }
         for message in order {
-            let ranks = where_[message]!
+            let ranks = byMessage[message]!
             let scope = ranks.count == world.size ? "" : " (rank\(ranks.count > 1 ? "s" : "") "
                 + ranks.map { "\($0.0) on \($0.1)" }.joined(separator: ", ") + ")"
             FileHandle.standardError.write(Data("error\(scope): \(message)\n".utf8))
