@@ -51,14 +51,9 @@ final class GlobalNormalizerTests: XCTestCase {
     }
 
     func testSoftLabelLossSplitsAcrossRanks() {
-        func outputs(seed: UInt64, scale: Float = 1) -> HeadOutputs {
-            HeadOutputs(cls: layout.levels.map { randomTensor([2, $0.height, $0.width, 3], seed: seed, scale: scale) },
-                        reg: layout.levels.map { randomTensor([2, $0.height, $0.width, 4], seed: seed + 1, scale: 0.5 * scale) },
-                        iou: layout.levels.map { randomTensor([2, $0.height, $0.width, 1], seed: seed + 2, scale: scale) })
-        }
-        let gt = [ObjectTargets(boxes: [BoxXYXY(x1: 10, y1: 12, x2: 30, y2: 40), BoxXYXY(x1: 36, y1: 30, x2: 60, y2: 52)], labels: [0, 2]),
-                  ObjectTargets(boxes: [BoxXYXY(x1: 20, y1: 20, x2: 44, y2: 44)], labels: [1])]
-        let student = outputs(seed: 5), teacher = outputs(seed: 9, scale: 1.2)
+        let gt = softLabelObjects
+        let student = randomSoftLabelOutputs(layout: layout, seed: 5)
+        let teacher = randomSoftLabelOutputs(layout: layout, seed: 9, scale: 1.2)
         let valid = [layout.validFlags(width: 64, height: 64), layout.validFlags(width: 64, height: 48)]
         let sizes: [(width: Float, height: Float)] = [(64, 64), (64, 48)]
         let loss = SoftLabelLoss(layout: layout, config: .init(minIoU: 0.1))

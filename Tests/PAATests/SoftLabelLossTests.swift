@@ -8,14 +8,9 @@ import XCTest
 final class SoftLabelLossTests: XCTestCase {
     let layout = AnchorLayout(.init(inputSize: 64, strides: [8, 16, 32], anchorScale: 2, centerOffset: 0))
 
-    func outputs(seed: UInt64, scale: Float = 1) -> HeadOutputs {
-        HeadOutputs(cls: layout.levels.map { randomTensor([2, $0.height, $0.width, 3], seed: seed, scale: scale) },
-                    reg: layout.levels.map { randomTensor([2, $0.height, $0.width, 4], seed: seed + 1, scale: 0.5 * scale) },
-                    iou: layout.levels.map { randomTensor([2, $0.height, $0.width, 1], seed: seed + 2, scale: scale) })
-    }
+    func outputs(seed: UInt64, scale: Float = 1) -> HeadOutputs { randomSoftLabelOutputs(layout: layout, seed: seed, scale: scale) }
 
-    let gt = [ObjectTargets(boxes: [BoxXYXY(x1: 10, y1: 12, x2: 30, y2: 40), BoxXYXY(x1: 36, y1: 30, x2: 60, y2: 52)], labels: [0, 2]),
-              ObjectTargets(boxes: [BoxXYXY(x1: 20, y1: 20, x2: 44, y2: 44)], labels: [1])]
+    let gt = softLabelObjects
 
     func loss(_ student: HeadOutputs, _ teacher: HeadOutputs, minIoU: Double = 0.1) -> SoftLabelLossResult {
         let valid = [layout.validFlags(width: 64, height: 64), layout.validFlags(width: 64, height: 48)]
@@ -106,3 +101,16 @@ final class SoftLabelLossTests: XCTestCase {
         }
     }
 }
+
+/// Random head outputs for the two-image, three-class soft-label scenes (64×64 and 64×48 images).
+func randomSoftLabelOutputs(layout: AnchorLayout, seed: UInt64, scale: Float = 1) -> HeadOutputs {
+    HeadOutputs(cls: layout.levels.map { randomTensor([2, $0.height, $0.width, 3], seed: seed, scale: scale) },
+                reg: layout.levels.map { randomTensor([2, $0.height, $0.width, 4], seed: seed + 1, scale: 0.5 * scale) },
+                iou: layout.levels.map { randomTensor([2, $0.height, $0.width, 1], seed: seed + 2, scale: scale) })
+}
+
+/// The objects of those two images.
+let softLabelObjects = [
+    ObjectTargets(boxes: [BoxXYXY(x1: 10, y1: 12, x2: 30, y2: 40), BoxXYXY(x1: 36, y1: 30, x2: 60, y2: 52)], labels: [0, 2]),
+    ObjectTargets(boxes: [BoxXYXY(x1: 20, y1: 20, x2: 44, y2: 44)], labels: [1]),
+]
