@@ -16,13 +16,6 @@
 }
 
 enum RowKernels {
-    /// sums[j] += Double(x[j])
-    @inline(__always) static func accumulate(_ x: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Double>, _ c: Int) {
-        var j = 0
-        while j + 4 <= c { store4(load4(sums + j) + SIMD4<Double>(load4(x + j)), sums + j); j += 4 }
-        while j < c { sums[j] += Double(x[j]); j += 1 }
-    }
-
     /// sums[j] += Double(x[j]);  squares[j] += Double(x[j])²
     @inline(__always) static func accumulateWithSquares(_ x: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Double>,
                                                         _ squares: UnsafeMutablePointer<Double>, _ c: Int) {
@@ -33,17 +26,6 @@ enum RowKernels {
             store4(load4(squares + j) + v * v, squares + j); j += 4
         }
         while j < c { let v = Double(x[j]); sums[j] += v; squares[j] += v * v; j += 1 }
-    }
-
-    /// sums[j] += Double(x[j] − mean[j])²
-    @inline(__always) static func accumulateSquaredDeviation(_ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
-                                                             _ sums: UnsafeMutablePointer<Double>, _ c: Int) {
-        var j = 0
-        while j + 4 <= c {
-            let d = SIMD4<Double>(load4(x + j) - load4(mean + j))
-            store4(load4(sums + j) + d * d, sums + j); j += 4
-        }
-        while j < c { let d = Double(x[j] - mean[j]); sums[j] += d * d; j += 1 }
     }
 
     /// x̂ = (x − mean)·rstd (stored when `xhat` is given); y = max(x̂·γ + β, floor).
