@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "colad",
             dependencies: [
-                "Engine", "Models", "Comm", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments", "Runtime", "Transport",
+                "Engine", "Models", "Comm", "CMPI", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments", "Runtime", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Distillation", "PAA", "Config"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Training", "Distillation", "PAA", "Models", "Engine", "Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport", "Config", "Training"]),

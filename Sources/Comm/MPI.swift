@@ -113,12 +113,6 @@ public enum MPIRuntime {
         world_ = nil
     }
 
-    /// Ends every process of the job (mpirun kills the others) with `code`.
-    public static func abort(_ code: Int32) -> Never {
-        MPI_Abort(colad_mpi_comm_world(), code)
-        exit(code)
-    }
-
     /// The host name MPI reports for this process.
     public static func processorName() -> String {
         var buf = [CChar](repeating: 0, count: Int(colad_mpi_max_processor_name()) + 1)

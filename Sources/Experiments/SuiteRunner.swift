@@ -61,7 +61,7 @@ public struct SuiteRunner {
                 guard let m = trainer.lastMetrics[id] else {
                     throw TrainingError("\(run.id): network \(id.rawValue) was not evaluated", hint: "check eval.network of the run")
                 }
-                students[preset] = StudentResult(network: id.rawValue, map: m.ap, ap50: m.ap50, ap75: m.ap75, curve: curves[id.rawValue] ?? [])
+                students[preset] = StudentResult(network: id.rawValue, map: m.map, ap50: m.ap50, ap75: m.ap75, curve: curves[id.rawValue] ?? [])
             }
             let r = RunResult(id: run.id, key: run.key, seed: run.seed, method: run.method, teacher: run.teacher,
                               wallSeconds: Date().timeIntervalSince(t0), students: students)

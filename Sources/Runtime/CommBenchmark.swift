@@ -27,7 +27,7 @@ public enum CommBenchmark {
                                  networkB: NetworkConfig.preset("tiny")!, iterations: iterations + 10)
         cfg.train.evalEvery = nil; cfg.train.checkpointEvery = nil
         cfg.distributed.heartbeatSeconds = 5
-        let topology = try JobTopology(worldSize: 3, config: cfg)
+        let topology = JobTopology(k: 1, networks: [.a, .b], coordinatorRank: 0)
         let coordinator = try Coordinator(.init(config: cfg, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
                                                 workerBind: bind, log: { _ in }))
         let endpoint = coordinator.workerEndpoint
@@ -63,15 +63,15 @@ public enum CommBenchmark {
         for t in 0..<iterations {
             let now = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
             try sockets[0].send([Frame(type: MessageKind.stats.rawValue, jobId: job, iteration: t, sender: 1,
-                                       payload: Stats(a: agg, b: nil, pairs: 0, fromB: 0).encode()).encoded()])
+                                       payload: Stats(a: agg).encode()).encoded()])
             let t0 = now()
             try sockets[1].send([Frame(type: MessageKind.stats.rawValue, jobId: job, iteration: t, sender: 2,
-                                       payload: Stats(a: nil, b: agg, pairs: 0, fromB: 0).encode()).encoded()])
+                                       payload: Stats(b: agg).encode()).encoded()])
             try receiveDecision(sockets[1], t)
             rtts.append(now() - t0)
             try receiveDecision(sockets[0], t)
             for (i, s) in sockets.enumerated() {
-                var rep = Report(network: i == 0 ? .a : .b, trained: true); rep.images = 8
+                var rep = Report(network: i == 0 ? .a : .b, record: NetworkRecord()); rep.images = 8
                 try s.send([Frame(type: MessageKind.report.rawValue, jobId: job, iteration: t, sender: i + 1, payload: rep.encode()).encoded()])
             }
             // In training a whole forward pass separates a report from the next statistics; give the

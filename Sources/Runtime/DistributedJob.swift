@@ -1,92 +1,155 @@
 // Start-up of a multi-process job (DESIGN.md §1): roles from the world rank, endpoint exchange
-// by MPI allgather, one MPI communicator per network, then the coordinator or a worker loop.
-// Failures end the whole job (MPI_Abort) after one clear line naming rank, host, iteration and
-// cause; the last complete checkpoint is untouched (checkpoints are committed by rename).
+// by MPI allgather, one MPI communicator per network, then the coordinator's loop or one
+// replica's iterations over ZeroMQ links. Returns when the job finished; throws why this
+// process cannot go on (`JobFailure` on the coordinator, `RankFailure` on a replica). What
+// happens then (the message, MPI_Abort, the exit code) is the caller's policy: the CLI's.
 import Comm
 import Config
 import Foundation
+import Training
 import Transport
 
+/// A replica that cannot go on: its rank, host and the cause.
+public struct RankFailure: Error, CustomStringConvertible {
+    public var rank: Int
+    public var name: String
+    public var host: String
+    public var cause: Error
+    public var description: String { "rank \(rank) (\(name), host \(host)) failed: \(cause)" }
+}
+
+extension Communicator: GroupReducer {
+    public func sum(_ values: [Double]) throws -> [Double] { try allReduceSum(values) }
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { try allReduceSum(buffer) }
+}
+
 public enum DistributedJob {
-    /// Runs this process's role. Returns normally when the job finished; never returns on failure.
+    /// The caller's policies for what only it may decide.
+    public struct Hooks: Sendable {
+        /// On the coordinator rank, once it exists (e.g. to name a dead rank on mpirun's SIGTERM).
+        public var coordinatorStarted: @Sendable (CoordinatorSnapshot) -> Void
+        /// On a replica, when the coordinator ends the job while this replica may be blocked
+        /// (e.g. in an all-reduce): the CLI ends the process.
+        public var coordinatorAborted: @Sendable (String) -> Void
+        public init(coordinatorStarted: @escaping @Sendable (CoordinatorSnapshot) -> Void = { _ in },
+                    coordinatorAborted: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.coordinatorStarted = coordinatorStarted; self.coordinatorAborted = coordinatorAborted
+        }
+    }
+
+    /// Runs this process's role to the end of the job.
     public static func run(world: Communicator, config: TrainingConfig, workDir: URL, resume: Bool, stopAfter: Int?,
-                           log: @escaping @Sendable (String) -> Void) throws {
+                           hooks: Hooks, log: @escaping @Sendable (String) -> Void) throws {
         let topology = try JobTopology(worldSize: world.size, config: config)
         let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
         // COLAD_TRANSPORT=tcp runs a one-host job exactly as a multi-host one (TCP on all
         // interfaces, the host's address advertised): how the multi-node path is tested on one machine.
         let oneHost = Set(hosts).count == 1 && ProcessInfo.processInfo.environment["COLAD_TRANSPORT"] != "tcp"
-        let bindHost = oneHost ? "127.0.0.1" : "0.0.0.0"
-        let advertise = oneHost ? "127.0.0.1" : HostInfo.advertisedAddress()
-        func advertised(_ endpoint: String) -> String {
-            guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return endpoint }
-            return "tcp://\(advertise)\(endpoint[colon...])"
-        }
-        // One host: Unix-domain sockets (ipc://), measured ~15% faster than loopback TCP for the
-        // decision round trip (colad bench comm); several hosts: TCP.
-        var socketFiles: [String] = []
-        func localEndpoint(_ tag: String) -> String {
-            guard oneHost else { return "tcp://\(bindHost):0" }
-            let path = "\(NSTemporaryDirectory())colad-\(HostInfo.pid)-\(tag).sock"
-            try? FileManager.default.removeItem(atPath: path)
-            socketFiles.append(path)
-            return "ipc://\(path)"
-        }
-        // libzmq leaves a bound ipc socket's file behind when the process exits without closing it.
-        func removeSocketFiles() { for p in socketFiles { try? FileManager.default.removeItem(atPath: p) } }
-        defer { removeSocketFiles() }
+        let endpoints = Endpoints(oneHost: oneHost)
+        defer { endpoints.removeSocketFiles() }
+        let transport = ZMQTransport()
         let role = topology.role(of: world.rank)
         var coordinator: Coordinator?
-        var inbox: ZMQSocket?
+        var inbox: MessageSocket?
         var mine = ""
         switch role {
         case .coordinator:
             let c = try Coordinator(.init(config: config, workDir: workDir, topology: topology, resume: resume, stopAfter: stopAfter,
-                                          workerBind: localEndpoint("coordinator"), log: log))
+                                          workerBind: endpoints.local("coordinator"), transport: transport, log: log))
             coordinator = c
-            c.installTerminationHandler()
-            mine = advertised(c.workerEndpoint)
+            hooks.coordinatorStarted(c.snapshot)
+            mine = endpoints.advertised(c.workerEndpoint)
         case .worker:
-            var opts = SocketOptions()
-            opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
-            opts.heartbeatSeconds = config.distributed.heartbeatSeconds
-            let s = try ZMQSocket(.router, options: opts)
-            mine = advertised(try s.bind(localEndpoint("inbox")))
+            let s = try transport.socket(.router, options: linkSettings(config, world.rank, transport).socketOptions)
+            mine = endpoints.advertised(try s.bind(endpoints.local("inbox")))
             inbox = s
         }
-        let endpoints = try world.allGather(Array(mine.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        let all = try world.allGather(Array(mine.utf8)).map { String(decoding: $0, as: UTF8.self) }
         var color = -1
-        if case .worker(let n, _) = role { color = config.networks.firstIndex(of: n)! }
+        if case .worker(let n, _) = role { color = topology.networks.firstIndex(of: n)! }
         let group = try world.split(color: color)
 
         switch role {
         case .coordinator:
-            var inboxes: [Int: String] = [:]
-            for r in topology.workerRanks { inboxes[r] = endpoints[r] }
-            coordinator!.setAdvertised(workers: mine, inboxes: inboxes)
-            do { try coordinator!.run() } catch {
-                let line = "colad: job failed: \(error)"
-                coordinator!.markFailed("\(error)")
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-                removeSocketFiles()
-                MPIRuntime.abort(1)
-            }
-        case .worker(let n, let gr):
-            let coordinatorEndpoint = config.distributed.coordinator ?? endpoints[topology.coordinatorRank!]
-            let peer = topology.peer(of: n, groupRank: gr).map { endpoints[$0] }
-            var w: DistributedWorker?
-            do {
-                w = try DistributedWorker(.init(config: config, workDir: workDir, topology: topology, rank: world.rank, group: group,
-                                                coordinatorEndpoint: coordinatorEndpoint, inbox: inbox!, inboxEndpoint: mine, peerInbox: peer, log: log))
-                try w!.run()
-            } catch {
-                FileHandle.standardError.write(Data("colad: rank \(world.rank) (\(n.rawValue)\(gr), host \(HostInfo.name)) failed: \(error)\n".utf8))
-                w?.reportFailure(error)
-                // Give the coordinator a moment to name the failure for the whole job, then end it.
-                Thread.sleep(forTimeInterval: 2)
-                removeSocketFiles()
-                MPIRuntime.abort(1)
-            }
+            coordinator!.setAdvertised(workers: mine, inboxes: Dictionary(uniqueKeysWithValues: topology.workerRanks.map { ($0, all[$0]) }))
+            try coordinator!.run()
+        case .worker(let n, let g):
+            let peer = topology.peer(of: n, groupRank: g)
+            try runReplica(config: config, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: world.rank),
+                           settings: linkSettings(config, world.rank, transport),
+                           coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
+                           inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, hooks: hooks, log: log)
         }
     }
+
+    static func linkSettings(_ config: TrainingConfig, _ rank: Int, _ transport: MessageTransport) -> LinkSettings {
+        LinkSettings(transport: transport, timeoutSeconds: config.distributed.timeoutSeconds, heartbeatSeconds: config.distributed.heartbeatSeconds,
+                     startupSeconds: Coordinator.startupSeconds(config), maxPayload: config.distributed.maxMessageBytes, rank: rank, host: HostInfo.name)
+    }
+
+    /// One replica over socket links, from hello to bye. On failure it tells the coordinator why
+    /// and gives it a moment to name the rank for the whole job before this process goes.
+    public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
+                                  settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
+                                  peer: (rank: Int, endpoint: String)?, group: GroupReducer?, hooks: Hooks,
+                                  log: @escaping @Sendable (String) -> Void) throws {
+        let job = JobIdentity()
+        func failure(_ e: Error) -> RankFailure {
+            RankFailure(rank: placement.rank, name: "\(placement.network.rawValue)\(placement.groupRank)", host: settings.host, cause: e)
+        }
+        let coordinator: SocketCoordinatorLink
+        do {
+            coordinator = try SocketCoordinatorLink(settings, endpoint: coordinatorEndpoint, coordinatorRank: topology.coordinatorRank,
+                                                    job: job, onAbort: hooks.coordinatorAborted, log: log)
+        } catch { throw failure(error) }
+        defer { coordinator.close() }
+        var replica: Replica?
+        do {
+            let pair = try peer.map { try SocketPairLink(settings, inbox: inbox, peerRank: $0.rank, peerEndpoint: $0.endpoint, job: job, log: log) }
+            let train = try openDataset(config.data, split: .train)
+            let feed = try DataFeed(dataset: train, config: config, groupSize: topology.k, groupRank: placement.groupRank)
+            let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
+                                coordinator: coordinator, pair: pair, group: group, workDir: workDir)
+            replica = r
+            try r.join(host: settings.host, pid: HostInfo.pid, inbox: inboxEndpoint)
+            while !r.finished { try r.runIteration() }
+            try r.leave()
+        } catch {
+            if let replica {
+                replica.reportFailure(error)
+                Thread.sleep(forTimeInterval: 2)
+            }
+            throw failure(error)
+        }
+    }
+}
+
+/// This process's socket endpoints: Unix-domain sockets when the whole job is on one host
+/// (measured ~15% faster than loopback TCP for the decision round trip, colad bench comm), TCP
+/// on all interfaces with the host's address advertised otherwise.
+final class Endpoints {
+    let oneHost: Bool
+    let advertise: String
+    var socketFiles: [String] = []
+
+    init(oneHost: Bool) {
+        self.oneHost = oneHost
+        advertise = oneHost ? "127.0.0.1" : HostInfo.advertisedAddress()
+    }
+
+    func local(_ tag: String) -> String {
+        guard oneHost else { return "tcp://0.0.0.0:0" }
+        let path = "\(NSTemporaryDirectory())colad-\(HostInfo.pid)-\(tag).sock"
+        try? FileManager.default.removeItem(atPath: path)
+        socketFiles.append(path)
+        return "ipc://\(path)"
+    }
+
+    func advertised(_ endpoint: String) -> String {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return endpoint }
+        return "tcp://\(advertise)\(endpoint[colon...])"
+    }
+
+    /// libzmq leaves a bound ipc socket's file behind when the process exits without closing it.
+    func removeSocketFiles() { for p in socketFiles { try? FileManager.default.removeItem(atPath: p) } }
 }

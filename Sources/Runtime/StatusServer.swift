@@ -4,6 +4,7 @@
 // control-token file (mode 0600).
 import Config
 import Foundation
+import Training
 import Transport
 
 extension Coordinator {
@@ -26,7 +27,7 @@ extension Coordinator {
                 countRejected(.unexpected, socket: "status"); continue
             }
             let body = (try? JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys])).map { Array($0) } ?? []
-            let out = Frame(type: kind.rawValue, jobId: jobId, iteration: next, sender: settings.topology.coordinatorRank ?? -1, payload: body)
+            let out = Frame(type: kind.rawValue, jobId: jobId, iteration: ledger.next, sender: senderRank, payload: body)
             try? statusSocket.send(route + [out.encoded()])
         }
     }
@@ -41,70 +42,74 @@ extension Coordinator {
             return ["ok": false, "error": "wrong or missing token (see \(settings.workDir.path)/control-token)"]
         }
         switch request {
-        case "stop": requestedStop = true; settings.log("control: stop requested; checkpointing and stopping after the current iteration")
-        case "checkpoint": requestedCheckpoint = true; settings.log("control: checkpoint requested")
+        case "stop": ledger.requestStop(); settings.log("control: stop requested; checkpointing and stopping after the current iteration")
+        case "checkpoint": ledger.requestCheckpoint(); settings.log("control: checkpoint requested")
         default: return ["ok": false, "error": "unknown control request '\(request)' (stop, checkpoint)"]
         }
-        return ["ok": true, "request": request, "iteration": next]
+        return ["ok": true, "request": request, "iteration": ledger.next]
     }
 
     /// The status reply (fields documented in docs/status-protocol.md).
     func status() -> [String: Any] {
         let now = Date()
-        let uptime = now.timeIntervalSince(started)
+        let lines = journal?.recentLines ?? []
         var throughput = 0.0, itPerSec = 0.0
-        if let first = lineTimes.first, let last = lineTimes.last, lineTimes.count >= 2 {
-            let dt = last.0.timeIntervalSince(first.0)
+        if let first = lines.first, let last = lines.last, lines.count >= 2 {
+            let dt = last.at.timeIntervalSince(first.at)
             if dt > 0 {
-                throughput = Double(lineTimes.dropFirst().map(\.1).reduce(0, +)) / dt
-                itPerSec = Double(lineTimes.count - 1) / dt
+                throughput = Double(lines.dropFirst().map(\.images).reduce(0, +)) / dt
+                itPerSec = Double(lines.count - 1) / dt
             }
         }
         var nets: [String: Any] = [:]
-        for id in config.networks {
-            var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": trained.contains(id)]
-            if let r = lastNetworks[id] {
+        for id in plan.networks {
+            var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": plan.role(id).trained]
+            if let r = journal?.lastNetworks[id] {
                 var loss: [String: Any] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total]
                 for (k, v) in [("kd_cls", r.kd?.cls), ("kd_iou", r.kd?.iou), ("kd_box", r.kd?.box)] { loss[k] = v.map { $0 as Any } ?? NSNull() }
                 n["loss"] = loss
                 n["num_pos"] = r.numPositives
                 n["lr"] = Double(r.lr)
             }
-            if let e = lastEval[id] { n["last_eval"] = ["iteration": e.iteration, "bbox_mAP": e.map] }
+            if let e = journal?.lastEval[id] { n["last_eval"] = ["iteration": e.iteration, "bbox_mAP": e.map] }
             nets[id.rawValue] = n
         }
-        let ranks: [[String: Any]] = workers.values.sorted { $0.rank < $1.rank }.map { w in
+        let ranks: [[String: Any]] = workers.all.map { w in
             ["rank": w.rank, "role": "worker", "network": w.network.rawValue, "group_rank": w.groupRank, "host": w.host, "pid": w.pid,
              "phase": w.phase.name, "last_iteration": w.lastIteration, "heartbeat_age_s": now.timeIntervalSince(w.lastHeard),
              "step_time_s": w.times["total"] ?? NSNull(), "allreduce_s": w.times["allreduce"] ?? NSNull(),
              "coordinator_wait_s": w.times["coordinator_wait"] ?? NSNull(), "pair_wait_s": w.times["pair"] ?? NSNull(),
-             "rejected_messages": w.rejected.total]
+             "rejected_messages": w.rejected.values.reduce(0, +)]
         }
-        var rejectedAll = rejected
-        for w in workers.values { rejectedAll.merge(w.rejected) }
+        var byKind = rejected.counts
         var bySocket: [String: Int] = ["coordinator": rejected.total]
-        for w in workers.values { bySocket["rank \(w.rank) pair inbox"] = w.rejected.total }
+        for w in workers.all {
+            byKind.merge(w.rejected, uniquingKeysWith: +)
+            bySocket["rank \(w.rank) pair inbox"] = w.rejected.values.reduce(0, +)
+        }
+        let written = ledger.written
         var out: [String: Any] = [
             "protocol_version": Int(Frame.protocolVersion),
-            "job_id": String(jobId, radix: 16), "name": config.name, "mode": config.mode.rawValue, "phase": phase,
-            "iteration": max(written + 1, start), "start_iteration": start, "end_iteration": end, "total_iterations": config.train.iterations,
-            "epoch": latestEpoch, "uptime_s": uptime, "throughput_images_per_s": throughput,
-            "eta_s": itPerSec > 0 ? Double(end - written - 1) / itPerSec : NSNull(),
+            "job_id": String(jobId, radix: 16), "name": config.name, "mode": config.mode.rawValue, "phase": phase.rawValue,
+            "iteration": max(written + 1, ledger.start), "start_iteration": ledger.start, "end_iteration": ledger.end,
+            "total_iterations": config.train.iterations,
+            "epoch": ledger.latestEpoch, "uptime_s": now.timeIntervalSince(started), "throughput_images_per_s": throughput,
+            "eta_s": itPerSec > 0 ? Double(ledger.end - written - 1) / itPerSec : NSNull(),
             "networks": nets, "ranks": ranks, "work_dir": settings.workDir.path, "ranks_per_network": settings.topology.k,
-            "rejected_messages": ["total": rejectedAll.total, "by_kind": rejectedAll.counts, "by_socket": bySocket],
+            "rejected_messages": ["total": byKind.values.reduce(0, +), "by_kind": byKind, "by_socket": bySocket],
             "first_error": firstError ?? NSNull(),
         ]
         var teacher: [String: Any] = ["rule": config.colad.rule.rawValue, "granularity": config.colad.granularity.rawValue]
-        switch config.mode {
-        case .colad:
-            teacher["current"] = decisions.last?.teacher ?? NSNull()
-            teacher["ratio_b"] = decided > 0 ? teacherBSum / Double(decided) : NSNull()
-            teacher["last_decisions"] = decisions.suffix(10).map { ["iteration": $0.iteration, "teacher": $0.teacher, "ratio_b": $0.ratio] }
-        case .baseline: teacher["current"] = "a (own assignment)"
-        default: teacher["current"] = "a (frozen)"
+        if let fixed = plan.fixedTeacher {
+            teacher["current"] = fixed
+        } else {
+            let history = ledger.history
+            teacher["current"] = history.recent.last.map { $0.teacher?.rawValue ?? "mixed" } ?? NSNull()
+            teacher["ratio_b"] = history.meanRatioB ?? NSNull()
+            teacher["last_decisions"] = history.recent.suffix(10).map { ["iteration": $0.iteration, "teacher": $0.teacher?.rawValue ?? "mixed", "ratio_b": $0.ratioB] }
         }
         out["teacher"] = teacher
-        if let c = lastCheckpoint {
+        if let c = journal?.lastCheckpoint {
             out["last_checkpoint"] = ["iteration": c.iteration, "path": c.path, "age_s": now.timeIntervalSince(c.at)]
         } else {
             out["last_checkpoint"] = NSNull()

@@ -1,6 +1,6 @@
-// One iteration's label assignment for every mode that assigns by PAA (baseline, lad, colad):
-// pre-assignment (identical for both networks) → each assigning network's candidate costs →
-// the teacher decision (CoLAD) → top-k + GMM + separation on the chosen costs (SPEC §5, §7, §9).
+// The steps of label assignment (SPEC §5, §7, §9): pre-assignment (identical for both
+// networks), per-(object, level) statistics of a network's candidate costs, top-k + GMM +
+// separation on the chosen costs, and the per-object CoLAD merge.
 import Config
 import Datasets
 import Detection
@@ -19,22 +19,6 @@ public struct BatchTargets {
         targets = (0..<batch.count).map { ObjectTargets(boxes: batch.boxes[$0], labels: batch.labels[$0]) }
         valid = (0..<batch.count).map { layout.validFlags(width: batch.validWidths[$0], height: batch.validHeights[$0]) }
         imageSizes = (0..<batch.count).map { (width: Float(batch.validWidths[$0]), height: Float(batch.validHeights[$0])) }
-    }
-}
-
-/// What the CoLAD rule saw and decided this iteration (logged, and sent to the coordinator).
-public struct DecisionRecord: Codable, Equatable, Sendable {
-    /// Statistics of A ("s_*", student slot) and B ("t_*", teacher slot), pooled over the batch's
-    /// (object, level) candidate sets.
-    public var a: AggregateStats
-    public var b: AggregateStats
-    /// Iteration granularity: the teacher; object granularity: nil (see `teacherBRatio`).
-    public var teacher: Teacher?
-    /// Fraction of (object, level) sets whose labels came from B's costs.
-    public var teacherBRatio: Double
-
-    public init(a: AggregateStats, b: AggregateStats, teacher: Teacher?, teacherBRatio: Double) {
-        self.a = a; self.b = b; self.teacher = teacher; self.teacherBRatio = teacherBRatio
     }
 }
 
@@ -71,29 +55,28 @@ public struct AssignmentStep {
         }
     }
 
-    /// CoLAD: decide, merge and finalize. Returns the assignments and the decision record.
-    public func coLAD(_ pre: [Preassignment], costsA: [[Float]], costsB: [[Float]], rule: TeacherRule,
-                      granularity: Granularity) -> ([Assignment], DecisionRecord) {
+    /// One network's statistics pooled over the batch (the per-iteration rule's input).
+    public func aggregate(_ pre: [Preassignment], costs: [[Float]]) -> AggregateStats {
+        var agg = AggregateStats()
+        for s in statistics(pre, costs: costs).joined() { agg.add(s) }
+        return agg
+    }
+
+    /// The per-object rule (SPEC §9): per image, object and level the rule picks A's or B's
+    /// costs; the merged costs are finalized. Returns the assignments and the statistics the
+    /// coordinator records (both networks' aggregates, the (object, level) sets and those from B).
+    public func mergePerObject(_ pre: [Preassignment], costsA: [[Float]], costsB: [[Float]], rule: TeacherRule) -> ([Assignment], Stats) {
         let statsA = statistics(pre, costs: costsA), statsB = statistics(pre, costs: costsB)
-        var aggA = AggregateStats(), aggB = AggregateStats()
-        for s in statsA.joined() { aggA.add(s) }
-        for s in statsB.joined() { aggB.add(s) }
-        switch granularity {
-        case .iteration:
-            let teacher = rule.decide(a: aggA, b: aggB)
-            let assignments = finalize(pre, costs: teacher == .a ? costsA : costsB)
-            return (assignments, DecisionRecord(a: aggA, b: aggB, teacher: teacher, teacherBRatio: teacher == .b ? 1 : 0))
-        case .object:
-            var pairs = 0, fromB = 0
-            var merged: [[Float]] = []
-            for b in pre.indices {
-                let choice = zip(statsA[b], statsB[b]).map { rule.decide(a: $0, b: $1) }
-                pairs += choice.count; fromB += choice.filter { $0 == .b }.count
-                var k = 0
-                merged.append(pre[b].mergedCosts(costsA[b], costsB[b]) { _ in defer { k += 1 }; return choice[k] == .b })
-            }
-            let ratio = pairs > 0 ? Double(fromB) / Double(pairs) : 0
-            return (finalize(pre, costs: merged), DecisionRecord(a: aggA, b: aggB, teacher: nil, teacherBRatio: ratio))
+        var out = Stats(a: AggregateStats(), b: AggregateStats())
+        for s in statsA.joined() { out.a!.add(s) }
+        for s in statsB.joined() { out.b!.add(s) }
+        var merged: [[Float]] = []
+        for b in pre.indices {
+            let choice = zip(statsA[b], statsB[b]).map { rule.decide(a: $0, b: $1) }
+            out.pairs += choice.count; out.fromB += choice.filter { $0 == .b }.count
+            var k = 0
+            merged.append(pre[b].mergedCosts(costsA[b], costsB[b]) { _ in defer { k += 1 }; return choice[k] == .b })
         }
+        return (finalize(pre, costs: merged), out)
     }
 }

@@ -117,22 +117,6 @@ public enum Checkpoint {
         return m
     }
 
-    /// Where `--resume` continues: the latest complete checkpoint under `root` and its state, or
-    /// nil (logged) when there is none. Refuses a checkpoint written with a different configuration.
-    public static func resumePoint(root: URL, config: TrainingConfig, workDir: URL,
-                                   log: (String) -> Void) throws -> (URL, TrainingState)? {
-        guard let dir = try latest(in: root) else {
-            log("resume: no checkpoint in \(root.path); starting from scratch")
-            return nil
-        }
-        let state = try readState(dir)
-        guard state.configHash == config.hash else {
-            throw TrainingError("resume: \(dir.path) was written with a different configuration",
-                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
-        }
-        return (dir, state)
-    }
-
     public static func readState(_ dir: URL) throws -> TrainingState {
         let url = dir.appendingPathComponent("state.json")
         do { return try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: url)) }
@@ -171,5 +155,45 @@ public enum Checkpoint {
         for name in dirs.dropLast(keep) where name != current {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
         }
+    }
+}
+
+/// Where a launch starts: iteration 0, or (`--resume`) after the latest complete checkpoint,
+/// which must have been written with the same configuration. Both drivers start this way.
+public struct LaunchStart: Equatable {
+    public var iteration = 0
+    public var checkpoint: URL?
+    /// The CoLAD rule's decisions so far (status ratio, continued by a resumed run).
+    public var history = TeacherHistory()
+
+    public init() {}
+
+    public static func find(resume: Bool, config: TrainingConfig, workDir: URL, log: (String) -> Void) throws -> LaunchStart {
+        var start = LaunchStart()
+        guard resume else { return start }
+        let root = workDir.appendingPathComponent("checkpoints")
+        guard let dir = try Checkpoint.latest(in: root) else {
+            log("resume: no checkpoint in \(root.path); starting from scratch")
+            return start
+        }
+        let state = try Checkpoint.readState(dir)
+        guard state.configHash == config.hash else {
+            throw TrainingError("resume: \(dir.path) was written with a different configuration",
+                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
+        }
+        start.iteration = state.iteration
+        start.checkpoint = dir
+        start.history = TeacherHistory(checkpointExtra: state.extra)
+        log("resumed from \(dir.path) at iteration \(state.iteration)")
+        return start
+    }
+}
+
+extension TrainingConfig {
+    /// FNV-1a of the resolved YAML: a resumed run must have the same configuration.
+    public var hash: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return String(h, radix: 16)
     }
 }

@@ -52,15 +52,16 @@ public func groundTruth(of dataset: any DetectionDataset) throws -> GroundTruth 
     return GroundTruth(images: images, annotations: annotations, categories: categories)
 }
 
+/// The batches of one data-parallel rank: `batch(at:)` is a pure function of the sampler
+/// position (seed, epoch, group rank), so the two replicas of a pair read the same images. The
+/// last batch is kept, so the replicas of a single-process job that share one feed load it once.
 public final class DataFeed {
     public let dataset: any DetectionDataset
     public let sampler: DistributedSampler
     public let preprocess: Preprocess
-    /// Where the next batch comes from.
-    public internal(set) var position: SamplerPosition
+    private var last: (position: SamplerPosition, batch: PreparedBatch)?
 
-    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0,
-                position: SamplerPosition = SamplerPosition()) throws {
+    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0) throws {
         self.dataset = dataset
         sampler = try DistributedSampler(datasetCount: dataset.count, seed: UInt64(config.seed), groupSize: groupSize,
                                          groupRank: groupRank, batchPerRank: config.train.batchSize, shuffle: true)
@@ -68,20 +69,15 @@ public final class DataFeed {
         p.dropCrowd = true
         try p.validate()
         preprocess = p
-        self.position = position
     }
 
-    /// The next batch; advances the position (epochs roll over).
-    public func next() throws -> PreparedBatch {
+    /// The batch at `position`.
+    public func batch(at position: SamplerPosition) throws -> PreparedBatch {
+        if let last, last.position == position { return last.batch }
         let indices = try sampler.indices(at: position)
         let samples = try indices.map { try dataset.load($0) }
         let batch = try preprocess.prepare(samples, indices: indices, epoch: position.epoch)
-        position = sampler.position(after: position)
+        last = (position, batch)
         return batch
     }
-}
-
-extension DataFeed {
-    /// Continues from a saved position (resume).
-    public func seek(_ p: SamplerPosition) { position = p }
 }

@@ -1,7 +1,5 @@
 // One network in this process: its weights, optimizer and schedule, and the per-iteration
-// steps the training drivers call in order (forward → costs → losses/backward → step). The
-// single-process reference and the distributed runtime use exactly these calls, so they share
-// every line of training math.
+// steps a replica calls in order (forward → costs → backward → step).
 import Config
 import Detection
 import Engine
@@ -56,17 +54,7 @@ public final class NetworkWorker {
         return out
     }
 
-    /// Losses on the given assignment, then backward into a zeroed gradient buffer.
-    public func lossAndBackward(_ loss: PAALoss, assignments: [Assignment], targets: [ObjectTargets]) -> PAALossResult {
-        guard let outputs, !frozen else { preconditionFailure("NetworkWorker(\(id)).lossAndBackward on a frozen network or before forward") }
-        let result = loss(outputs, assignments: assignments, groundTruth: targets)
-        network.store.zeroGrads()
-        network.backward(result.gradients)
-        return result
-    }
-
-    /// Losses computed elsewhere (soft-label modes): backward of the given head-output gradients
-    /// into a zeroed gradient buffer.
+    /// Backward of the loss's head-output gradients into a zeroed gradient buffer.
     public func backward(_ gradients: HeadOutputs) {
         precondition(!frozen && outputs != nil, "NetworkWorker(\(id)).backward on a frozen network or before forward")
         network.store.zeroGrads()

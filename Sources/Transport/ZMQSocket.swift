@@ -37,6 +37,9 @@ public struct SocketOptions: Sendable {
     public var heartbeatSeconds: Double? = 2
     /// Bounded send: a send that cannot complete within this fails instead of blocking.
     public var sendTimeoutSeconds: Double = 10
+    /// ZMQ_LINGER: how long messages still queued at close keep being sent in the background
+    /// (0: dropped at once). A replica's last words to the coordinator (bye, failure) need it.
+    public var lingerSeconds: Double = 0
     /// DEALER/ROUTER routing identity (set before connect).
     public var identity: [UInt8]? = nil
     public init() {}
@@ -51,7 +54,7 @@ public final class ZMQSocket {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw TransportError(call: "zmq_socket", code: colad_errno()) }
         handle = h
         self.kind = kind
-        try set(ZMQ_LINGER, Int32(0))
+        try set(ZMQ_LINGER, Int32(options.lingerSeconds * 1000))
         try set(ZMQ_MAXMSGSIZE, Int64(options.maxMessageBytes))
         try set(ZMQ_SNDTIMEO, Int32(options.sendTimeoutSeconds * 1000))
         if let hb = options.heartbeatSeconds {

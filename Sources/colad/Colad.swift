@@ -18,11 +18,6 @@ struct Colad: ParsableCommand {
     }
 }
 
-/// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.
-func fail(_ error: Error) -> Never {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(1)
-}
 
 func printJSON(_ object: Any) {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Runtime
+import Training
 
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,11 +36,11 @@ struct CoordinatorCommand: ParsableCommand {
             coordinator = c
             try c.run()
         } catch let e as ValidationError { throw e } catch {
+            // End the workers too: their heartbeat threads take the abort (give it a moment to leave).
             coordinator?.markFailed("\(error)")
             coordinator?.abortWorkers("\(error)")
             Thread.sleep(forTimeInterval: 0.5)
-            FileHandle.standardError.write(Data("colad: job failed: \(error)\n".utf8))
-            Foundation.exit(1)
+            failJob("colad: job failed: \(error)")
         }
     }
 }

@@ -43,26 +43,42 @@ struct TrainCommand: ParsableCommand {
             let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
             if let world, world.size > 1 || cfg.distributed.coordinator != nil {
                 let rank = world.rank
-                try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
-                                       log: { line in print(rank == 0 && cfg.distributed.coordinator == nil ? line : "[rank \(rank)] \(line)") })
+                let prefix = rank == 0 && cfg.distributed.coordinator == nil ? "" : "[rank \(rank)] "
+                do {
+                    try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
+                                           hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
+                                                        coordinatorAborted: { endProcessNow("colad: rank \(rank): the coordinator ended the job: \($0)") }),
+                                           log: { print(prefix + $0) })
+                } catch let e as RankFailure {
+                    abortJob("colad: \(e)")
+                } catch {
+                    abortJob("colad: job failed: \(error)")
+                }
                 MPIRuntime.finish()
                 return
             }
             let trainer = try Trainer(config: cfg, workDir: dir)
             try trainer.run(resume: resume, stopAfter: maxIters)
-            for (id, m) in trainer.lastMetrics.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                print(String(format: "final %@: mAP %.4f  AP50 %.4f  AP75 %.4f", id.rawValue, m.ap, m.ap50, m.ap75))
-            }
             MPIRuntime.finish()
         } catch {
-            if let world, world.size > 1 {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                MPIRuntime.abort(1)
-            }
+            if let world, world.size > 1 { abortJob("error: \(error)") }
             fail(error)
         }
     }
 }
+
+/// On the coordinator rank: when mpirun ends the job because a rank exited (it sends SIGTERM to
+/// the others), print one line naming the rank, host and iteration, then end.
+private func nameDeadRankOnSIGTERM(_ snapshot: CoordinatorSnapshot) {
+    signal(SIGTERM, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+    source.setEventHandler { endProcessNow(snapshot.terminationLine()) }
+    source.resume()
+    signalSources.append(source)
+}
+
+/// Keeps the signal sources alive for the process's lifetime.
+nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []
 
 /// Under mpirun every rank loads the config; one report instead of one per rank: rank 0 prints
 /// each distinct error once, naming the ranks and hosts when not all ranks share it (e.g. a

@@ -1,0 +1,246 @@
+// A replica's links over sockets (ZeroMQ in jobs, the in-memory transport in tests): every
+// message in a Transport.Frame, every wait bounded, every bad message dropped and counted.
+// - Coordinator: a DEALER to the coordinator's ROUTER, plus the heartbeat thread's own DEALER.
+//   Decision waits are bounded by the coordinator's silence (it sends a heartbeat every
+//   heartbeat_seconds while it waits on others), start-up by the start-up bound.
+// - Pair: the replica's own ROUTER inbox (bound before the endpoint exchange) and a DEALER to
+//   its peer's inbox. `PairInbox` sorts what arrives.
+import Foundation
+import Training
+import Transport
+
+/// Waits and sizes shared by a replica's links.
+public struct LinkSettings: Sendable {
+    public var transport: MessageTransport
+    /// Longest silence of a peer or the coordinator (distributed.timeout_seconds).
+    public var timeoutSeconds: Double
+    public var heartbeatSeconds: Double
+    /// Longest wait for the welcome (every replica opens its dataset first).
+    public var startupSeconds: Double
+    public var maxPayload: Int
+    /// This replica's world rank and host (for messages and errors).
+    public var rank: Int
+    public var host: String
+
+    public init(transport: MessageTransport, timeoutSeconds: Double, heartbeatSeconds: Double, startupSeconds: Double,
+                maxPayload: Int, rank: Int, host: String) {
+        self.transport = transport; self.timeoutSeconds = timeoutSeconds; self.heartbeatSeconds = heartbeatSeconds
+        self.startupSeconds = startupSeconds; self.maxPayload = maxPayload; self.rank = rank; self.host = host
+    }
+
+    var socketOptions: SocketOptions {
+        var o = SocketOptions()
+        o.maxMessageBytes = maxPayload + Frame.headerSize
+        o.heartbeatSeconds = heartbeatSeconds
+        return o
+    }
+}
+
+/// The job id every frame carries, learned from the welcome; shared by a replica's two links.
+final class JobIdentity: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 0
+    var id: UInt64 { get { lock.lock(); defer { lock.unlock() }; return value } set { lock.lock(); value = newValue; lock.unlock() } }
+}
+
+public final class SocketCoordinatorLink: CoordinatorLink {
+    let s: LinkSettings
+    let endpoint: String
+    /// The sender rank decisions must carry (the coordinator's world rank, or −1 when external).
+    let coordinatorRank: Int
+    let socket: MessageSocket
+    let heartbeat = HeartbeatThread()
+    let job: JobIdentity
+    let onAbort: @Sendable (String) -> Void
+    var counters = RejectionCounters()
+    let log: @Sendable (String) -> Void
+
+    init(_ settings: LinkSettings, endpoint: String, coordinatorRank: Int?, job: JobIdentity,
+         onAbort: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) throws {
+        s = settings; self.endpoint = endpoint; self.coordinatorRank = coordinatorRank ?? -1; self.job = job
+        self.onAbort = onAbort; self.log = log
+        var opts = settings.socketOptions
+        opts.identity = Array("w\(settings.rank)".utf8)
+        opts.lingerSeconds = 2   // the bye or failure sent just before close still goes out
+        socket = try settings.transport.socket(.dealer, options: opts)
+        try socket.connect(endpoint)
+    }
+
+    deinit { close() }
+
+    public func close() { heartbeat.stop(); socket.close() }
+
+    func frame(_ kind: MessageKind, _ t: Int, _ payload: [UInt8], jobId: UInt64? = nil) -> [UInt8] {
+        Frame(type: kind.rawValue, jobId: jobId ?? job.id, iteration: t, sender: s.rank, payload: payload).encoded()
+    }
+
+    public func join(_ hello: Hello) throws -> Welcome {
+        try socket.send([frame(.hello, 0, hello.encode(), jobId: 0)])
+        let deadline = Date().addingTimeInterval(s.startupSeconds)
+        while Date() < deadline {
+            guard let frames = try socket.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            guard let bytes = frames.last, let f = try? Frame.decode(bytes, jobId: nil, maxPayload: s.maxPayload),
+                  f.type == MessageKind.welcome.rawValue, f.sender == coordinatorRank, let welcome = try? Welcome.decode(f.payload) else {
+                count(.unexpected); continue
+            }
+            job.id = f.jobId
+            try heartbeat.start(transport: s.transport, endpoint: endpoint, rank: s.rank, jobId: f.jobId, interval: s.heartbeatSeconds,
+                                options: s.socketOptions, onAbort: onAbort)
+            return welcome
+        }
+        throw TrainingError("rank \(s.rank) (host \(s.host)): no welcome from the coordinator at \(endpoint) within \(Int(s.startupSeconds)) s",
+                            hint: "is the coordinator running and reachable? (distributed.coordinator / --coordinator)")
+    }
+
+    public func send(_ message: WorkerMessage, iteration t: Int) throws {
+        try checkAborted()
+        let (kind, payload) = message.wire
+        do { try socket.send([frame(kind, t, payload)]) } catch {
+            throw TrainingError("rank \(s.rank): cannot send \(kind) to the coordinator at \(endpoint): \(error)")
+        }
+    }
+
+    /// The decision for `t`. Heartbeats from the coordinator extend the wait; anything else that
+    /// is not this decision (stale, from a stranger, garbage) is counted and dropped.
+    public func decision(for t: Int) throws -> Decision {
+        var deadline = Date().addingTimeInterval(s.timeoutSeconds)
+        while Date() < deadline {
+            try checkAborted()
+            guard let frames = try socket.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            let f: Frame
+            do { f = try Frame.decode(frames.last ?? [], jobId: job.id, maxPayload: s.maxPayload) } catch {
+                count(error as? FrameRejection ?? .malformedPayload); continue
+            }
+            guard f.sender == coordinatorRank else { count(.unexpected); continue }
+            deadline = Date().addingTimeInterval(s.timeoutSeconds)
+            switch MessageKind(rawValue: f.type) {
+            case .heartbeat?:
+                continue
+            case .abort?:
+                throw TrainingError("rank \(s.rank): the coordinator ended the job: \((try? TextPayload.decode(f.payload)) ?? "abort")")
+            case .decision? where f.iteration == t:
+                do { return try Decision.decode(f.payload) } catch { count(.malformedPayload) }
+            default:
+                count(.unexpected)
+            }
+        }
+        throw TrainingError("rank \(s.rank) (host \(s.host)): no decision from the coordinator for iteration \(t) "
+                            + "within \(Int(s.timeoutSeconds)) s (coordinator at \(endpoint) is gone or stalled)")
+    }
+
+    public func setPhase(_ phase: WorkerPhase, iteration: Int) { heartbeat.set(phase, iteration) }
+    public var rejected: [String: Int] { counters.counts }
+
+    func checkAborted() throws {
+        if let reason = heartbeat.aborted { throw TrainingError("rank \(s.rank): the coordinator ended the job: \(reason)") }
+    }
+
+    func count(_ r: FrameRejection) {
+        if counters.count(r) { log("rank \(s.rank): rejected a message from the coordinator socket (\(r.rawValue)); further ones are counted in status") }
+    }
+}
+
+/// Sorts the traffic of a pair inbox (pure; tested without sockets). Accepted: frames of this
+/// job from the peer rank, of a pair kind, for the iteration being waited on or the next one
+/// (a peer is never further ahead); each (kind, iteration) once. Everything else is rejected.
+struct PairInbox {
+    let peer: Int
+    let maxPayload: Int
+    var buffer: [PairKey: Frame] = [:]
+    var counters = RejectionCounters()
+
+    struct PairKey: Hashable { var kind: PairMessage.Kind; var iteration: Int }
+
+    init(peer: Int, maxPayload: Int) { self.peer = peer; self.maxPayload = maxPayload }
+
+    /// Files one received multipart message (`[identity, frame]`) while at iteration `t`.
+    /// Returns the rejection when there is one (the caller logs the first of each kind).
+    mutating func accept(_ frames: [[UInt8]], jobId: UInt64, at t: Int) -> FrameRejection? {
+        let rejection: FrameRejection? = {
+            guard frames.count == 2 else { return .malformedPayload }
+            let f: Frame
+            do { f = try Frame.decode(frames[1], jobId: jobId, maxPayload: maxPayload) } catch { return error as? FrameRejection ?? .malformedPayload }
+            guard f.sender == peer, let wire = MessageKind(rawValue: f.type), let kind = PairMessage.Kind(wire: wire),
+                  f.iteration == t || f.iteration == t + 1 else { return .unexpected }
+            let key = PairKey(kind: kind, iteration: f.iteration)
+            guard buffer[key] == nil else { return .unexpected }
+            buffer[key] = f
+            return nil
+        }()
+        if let rejection { counters.count(rejection) }
+        return rejection
+    }
+
+    mutating func take(_ kind: PairMessage.Kind, iteration t: Int) -> Frame? {
+        buffer.removeValue(forKey: PairKey(kind: kind, iteration: t))
+    }
+
+    /// Drops (and counts) buffered messages of iterations before `t` (never taken: stale).
+    mutating func drop(before t: Int) {
+        for key in buffer.keys where key.iteration < t { buffer[key] = nil; counters.count(.unexpected) }
+    }
+}
+
+public final class SocketPairLink: PairLink {
+    let s: LinkSettings
+    let inbox: MessageSocket
+    let outbox: MessageSocket
+    let peerRank: Int
+    let peerEndpoint: String
+    let job: JobIdentity
+    var sorter: PairInbox
+    let log: @Sendable (String) -> Void
+
+    /// `inbox`: this replica's bound ROUTER; the DEALER to the peer's inbox is made here.
+    init(_ settings: LinkSettings, inbox: MessageSocket, peerRank: Int, peerEndpoint: String, job: JobIdentity,
+         log: @escaping @Sendable (String) -> Void) throws {
+        s = settings; self.inbox = inbox; self.peerRank = peerRank; self.peerEndpoint = peerEndpoint; self.job = job; self.log = log
+        sorter = PairInbox(peer: peerRank, maxPayload: settings.maxPayload)
+        var opts = settings.socketOptions
+        opts.identity = Array("p\(settings.rank)".utf8)
+        opts.lingerSeconds = 2   // a teacher that finishes first still delivers its last messages
+        outbox = try settings.transport.socket(.dealer, options: opts)
+        try outbox.connect(peerEndpoint)
+    }
+
+    deinit { outbox.close() }
+
+    public func send(_ message: PairMessage, iteration t: Int) throws {
+        let kind = message.kind.wire
+        let bytes = Frame(type: kind.rawValue, jobId: job.id, iteration: t, sender: s.rank, payload: message.encode()).encoded()
+        do { try outbox.send([bytes]) } catch {
+            throw TrainingError("rank \(s.rank): cannot send \(kind) to its pair peer rank \(peerRank) at \(peerEndpoint): \(error)")
+        }
+    }
+
+    public func receive(_ kind: PairMessage.Kind, iteration t: Int) throws -> PairMessage {
+        let deadline = Date().addingTimeInterval(s.timeoutSeconds)
+        while true {
+            if let f = sorter.take(kind, iteration: t) {
+                do { return try PairMessage.decode(kind, f.payload) } catch {
+                    throw TrainingError("rank \(s.rank): the \(kind.rawValue) of pair peer rank \(peerRank) for iteration \(t) is malformed (\(error))",
+                                        hint: "both sides must run the same colad build")
+                }
+            }
+            guard Date() < deadline else { break }
+            guard let frames = try inbox.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            file(frames, at: t)
+        }
+        throw TrainingError("rank \(s.rank) (host \(s.host)): no \(kind.rawValue) from pair peer rank \(peerRank) for iteration \(t) "
+                            + "within \(Int(s.timeoutSeconds)) s")
+    }
+
+    public func drain(before t: Int) {
+        while let frames = try? inbox.receiveNow() { file(frames, at: t) }
+        sorter.drop(before: t)
+    }
+
+    public var rejected: [String: Int] { sorter.counters.counts }
+
+    func file(_ frames: [[UInt8]], at t: Int) {
+        let before = sorter.counters
+        if let r = sorter.accept(frames, jobId: job.id, at: t), before.counts[r.rawValue] == nil {
+            log("rank \(s.rank): rejected a message on its pair inbox (\(r.rawValue)); further ones are counted in status")
+        }
+    }
+}

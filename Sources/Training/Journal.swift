@@ -1,0 +1,98 @@
+// What a job leaves behind while it runs, for both drivers: the ledger's records, evaluations
+// and checkpoint commits become metrics.jsonl lines (iteration order, the same format for one
+// process and for many), the progress line, log lines, and committed checkpoints (state.json,
+// manifest, `latest`). It also remembers the latest values for status and the final summary.
+import Config
+import Foundation
+
+/// The latest evaluation of a network.
+public struct EvalSummary: Equatable, Sendable {
+    /// Iterations completed when it was evaluated.
+    public var iteration: Int
+    public var metrics: [String: Double]
+    public var map: Double { metrics["bbox_mAP"] ?? .nan }
+    public var ap50: Double { metrics["bbox_mAP_50"] ?? .nan }
+    public var ap75: Double { metrics["bbox_mAP_75"] ?? .nan }
+}
+
+public final class Journal {
+    public let config: TrainingConfig
+    public let workDir: URL
+    let metrics: MetricsLog
+    let progress: ProgressReporter
+    let log: (String) -> Void
+    /// Recorded in each checkpoint's state (distributed jobs).
+    let jobId: String?
+    public private(set) var lastNetworks: [NetworkID: NetworkRecord] = [:]
+    public private(set) var lastEval: [NetworkID: EvalSummary] = [:]
+    public private(set) var lastCheckpoint: (iteration: Int, path: String, at: Date)?
+    /// (time written, images) of the last ≤ 50 iteration lines, for throughput and ETA.
+    public private(set) var recentLines: [(at: Date, images: Int)] = []
+
+    public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
+
+    /// Opens metrics.jsonl for a launch starting at `start` (lines of later iterations, left by
+    /// an interrupted run, are dropped: a resumed run rewrites its future).
+    public init(config: TrainingConfig, workDir: URL, start: Int, jobId: String? = nil, log: @escaping (String) -> Void) throws {
+        self.config = config; self.workDir = workDir; self.jobId = jobId; self.log = log
+        metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
+        progress = ProgressReporter(total: config.train.iterations, logEvery: config.train.logEvery, log: log)
+    }
+
+    /// The line that opens a launch (same wording for both drivers).
+    public static func startLine(_ config: TrainingConfig, ledger: Ledger, workDir: URL) -> String {
+        "training \(config.name) (\(config.mode.rawValue)) iterations \(ledger.start)..<\(ledger.end) of \(config.train.iterations), "
+            + "global batch \(config.train.batchSize * ledger.topology.k), work dir \(workDir.path)"
+    }
+
+    /// Applies one ledger output (decisions are the transport's business and are ignored here).
+    public func write(_ event: LedgerEvent) throws {
+        switch event {
+        case .decision:
+            break
+        case .record(let rec):
+            metrics.append(rec.jsonObject())
+            for (id, n) in rec.networks { lastNetworks[id] = n }
+            recentLines.append((Date(), rec.images))
+            if recentLines.count > 50 { recentLines.removeFirst() }
+            progress.update(rec)
+        case .evaluation(let t, let e):
+            var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue]
+            for (k, v) in e.metrics { line[k] = v }
+            metrics.append(line)
+            let m = e.metrics
+            lastEval[e.network] = EvalSummary(iteration: t + 1, metrics: m)
+            log(String(format: "eval %@ @%d: mAP %.4f  AP50 %.4f  AP75 %.4f  (APs %.3f APm %.3f APl %.3f) in %.1f s",
+                       e.network.rawValue, t + 1, m["bbox_mAP"] ?? .nan, m["bbox_mAP_50"] ?? .nan, m["bbox_mAP_75"] ?? .nan,
+                       m["bbox_mAP_s"] ?? .nan, m["bbox_mAP_m"] ?? .nan, m["bbox_mAP_l"] ?? .nan, e.seconds))
+        case .checkpoint(let iteration, let saved, let history):
+            try commit(iteration, saved, history)
+        }
+    }
+
+    func commit(_ iteration: Int, _ saved: [NetworkID: Saved], _ history: TeacherHistory) throws {
+        let dir = checkpointRoot.appendingPathComponent(Checkpoint.directoryName(iteration))
+        guard let any = saved.values.first else { preconditionFailure("Journal: a checkpoint without networks") }
+        var extra = history.checkpointExtra
+        if let jobId { extra["job_id"] = jobId }
+        let state = TrainingState(iteration: iteration, epoch: any.epoch, iterationInEpoch: any.iterationInEpoch,
+                                  optimizerSteps: Dictionary(uniqueKeysWithValues: saved.map { ($0.key.rawValue, $0.value.optimizerSteps) }),
+                                  extra: extra, configHash: config.hash)
+        do { try Checkpoint.commit(dir, state: state, root: checkpointRoot) } catch {
+            throw TrainingError("could not commit checkpoint \(dir.path) after iteration \(iteration): \(error)",
+                                hint: "check free space and permissions of \(checkpointRoot.path); the previous checkpoint is intact")
+        }
+        if let keep = config.train.keepCheckpoints { Checkpoint.prune(checkpointRoot, keep: keep) }
+        lastCheckpoint = (iteration, dir.path, Date())
+        log("checkpoint \(dir.path)")
+    }
+
+    /// Ends the progress line; returns one line per evaluated network with its last mAP.
+    public func finish() -> [String] {
+        progress.finish()
+        return lastEval.sorted { $0.key.rawValue < $1.key.rawValue }.map { id, e in
+            String(format: "final %@ (%@): mAP %.4f  AP50 %.4f  AP75 %.4f at iteration %d",
+                   id.rawValue, config.network(id)?.preset ?? "custom", e.map, e.ap50, e.ap75, e.iteration)
+        }
+    }
+}
