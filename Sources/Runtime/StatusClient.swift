@@ -6,9 +6,9 @@ import Transport
 public enum StatusClient {
     /// Sends one request and returns the JSON reply; throws after `timeout` seconds without one.
     public static func request(endpoint: String, kind: UInt8 = MessageKind.statusRequest.rawValue, body: [String: Any] = [:],
-                               timeout: Double = 5) throws -> [String: Any] {
+                               timeout: Double = 5, transport: MessageTransport = ZMQTransport()) throws -> [String: Any] {
         var opts = SocketOptions(); opts.heartbeatSeconds = nil
-        let socket = try ZMQSocket(.dealer, options: opts)
+        let socket = try transport.socket(.dealer, options: opts)
         defer { socket.close() }
         try socket.connect(endpoint)
         let payload = Array(try JSONSerialization.data(withJSONObject: body))

@@ -135,10 +135,8 @@ public struct Ledger {
         guard awaitingEvals[t]?.remove(e.network) != nil else {
             throw LedgerRejection("evaluation after iteration \(t) of network \(e.network.rawValue): none awaited")
         }
-        if awaitingEvals[t]!.isEmpty { awaitingEvals[t] = nil }
-        if t <= written { return [.evaluation(t, e)] }
         pendingEvals[t, default: []].append(e)
-        return []
+        return t <= written ? evaluationsReady(t) : []
     }
 
     /// Control: checkpoint and stop after the next decided iteration.
@@ -208,6 +206,14 @@ public struct Ledger {
         }
     }
 
+    /// Iteration t's evaluation lines once its record is out and every evaluation arrived, in
+    /// network order (whichever replica finished first).
+    mutating func evaluationsReady(_ t: Int) -> [LedgerEvent] {
+        guard awaitingEvals[t]?.isEmpty ?? true, let evals = pendingEvals.removeValue(forKey: t) else { return [] }
+        awaitingEvals[t] = nil
+        return evals.sorted { $0.network.rawValue < $1.network.rawValue }.map { .evaluation(t, $0) }
+    }
+
     mutating func recordReady() -> [LedgerEvent] {
         var events: [LedgerEvent] = []
         while let reps = reports[written + 1], reps.count == topology.workerRanks.count {
@@ -225,7 +231,7 @@ public struct Ledger {
             reports[t] = nil
             written = t
             events.append(.record(rec))
-            for e in pendingEvals.removeValue(forKey: t) ?? [] { events.append(.evaluation(t, e)) }
+            events += evaluationsReady(t)
         }
         return events
     }

@@ -14,7 +14,7 @@ import Foundation
 public final class MemoryTransport: MessageTransport, @unchecked Sendable {
     /// Guards every socket's queue and the endpoint table; signalled on each delivery.
     let condition = NSCondition()
-    var bound: [String: MemorySocket] = [:]
+    var bound: [String: WeakSocket] = [:]
     var names = 0
 
     public init() {}
@@ -48,13 +48,13 @@ public final class MemoryTransport: MessageTransport, @unchecked Sendable {
 }
 
 final class MemorySocket: MessageSocket {
-    unowned let transport: MemoryTransport
+    let transport: MemoryTransport
     let kind: SocketKind
     let options: SocketOptions
     // Guarded by transport.condition:
     var queue: [[[UInt8]]] = []
     var endpoint: String?                        // ROUTER: where it is bound
-    var peers: [[UInt8]: MemorySocket] = [:]     // ROUTER: identity → DEALER
+    var peers: [[UInt8]: WeakSocket] = [:]       // ROUTER: identity → DEALER
     var router: MemorySocket?                    // DEALER: where it is connected
     var identity: [UInt8] = []
     var closed = false
@@ -78,8 +78,8 @@ final class MemorySocket: MessageSocket {
             }
             var name = endpoint
             if name.hasSuffix("*") || name.hasSuffix(":0") { name = transport.uniqueName("mem://auto-") }
-            guard transport.bound[name] == nil else { throw TransportError(call: "bind", code: EADDRINUSE, endpoint: endpoint) }
-            transport.bound[name] = self
+            guard transport.bound[name]?.socket == nil else { throw TransportError(call: "bind", code: EADDRINUSE, endpoint: endpoint) }
+            transport.bound[name] = WeakSocket(socket: self)
             self.endpoint = name
             return name
         }
@@ -87,12 +87,12 @@ final class MemorySocket: MessageSocket {
 
     func connect(_ endpoint: String) throws {
         try locked {
-            guard kind == .dealer, let r = transport.bound[endpoint], !r.closed else {
+            guard kind == .dealer, let r = transport.bound[endpoint]?.socket, !r.closed else {
                 throw TransportError(call: "connect", code: ECONNREFUSED, endpoint: endpoint)
             }
             identity = options.identity ?? Array(transport.uniqueName("anonymous-").utf8)
             router = r
-            r.peers[identity] = self
+            r.peers[identity] = WeakSocket(socket: self)
         }
     }
 
@@ -104,7 +104,7 @@ final class MemorySocket: MessageSocket {
                 guard let r = router, !r.closed else { throw TransportError(call: "zmq_send", code: EHOSTUNREACH) }
                 r.deliver([identity] + frames)
             case .router:
-                guard let id = frames.first, let d = peers[id], !d.closed else { throw TransportError(call: "zmq_send", code: EHOSTUNREACH) }
+                guard let id = frames.first, let d = peers[id]?.socket, !d.closed else { throw TransportError(call: "zmq_send", code: EHOSTUNREACH) }
                 d.deliver(Array(frames.dropFirst()))
             }
             transport.condition.broadcast()
@@ -131,8 +131,13 @@ final class MemorySocket: MessageSocket {
             guard !closed else { return }
             closed = true
             queue = []
-            if let endpoint, transport.bound[endpoint] === self { transport.bound[endpoint] = nil }
-            if let router, router.peers[identity] === self { router.peers[identity] = nil }
+            if let endpoint, transport.bound[endpoint]?.socket === self { transport.bound[endpoint] = nil }
+            if let router, router.peers[identity]?.socket === self { router.peers[identity] = nil }
         }
     }
+}
+
+/// The transport and a ROUTER refer to sockets weakly, so an unclosed socket still goes away.
+struct WeakSocket {
+    weak var socket: MemorySocket?
 }
