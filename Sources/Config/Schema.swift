@@ -1,50 +1,34 @@
-// The YAML keys of each section, in the order `resolvedYAML()` writes them. The decoder
-// rejects any other key, and reads only these (checked by a precondition), so this table, the
-// decoder and the writer cannot drift apart silently; `configs/README.md` is checked against
-// it by a test.
+// The names of the keys, read off the table in Keys.swift: the known keys of each section
+// (for unknown-key errors and their hints) and every leaf key path. Nothing here lists a key.
 
 enum Schema {
-    static let root = ["name", "seed", "mode", "network_a", "network_b", "anchors", "data", "train",
-                       "loss", "colad", "distributed", "eval", "work_dir"]
-    static let network = ["preset", "stem", "widths", "blocks", "fpn_channels", "head_channels",
-                          "head_convs", "checkpoint"]
-    static let anchors = ["strides", "scale", "center_offset"]
-    static let data = ["dataset", "train_size", "val_size", "seed", "image_size", "train_annotations",
-                       "train_images", "val_annotations", "val_images", "flip", "skip_invalid"]
-    static let train = ["batch_size", "iterations", "lr", "momentum", "weight_decay", "warmup_iters",
-                        "warmup_ratio", "lr_steps", "lr_gamma", "clip_grad_norm", "log_every",
-                        "eval_every", "checkpoint_every", "keep_checkpoints"]
-    static let loss = ["variant", "kd"]
-    static let kd = ["cls_weight", "iou_weight", "box_weight", "gamma", "min_iou"]
-    static let colad = ["rule", "granularity"]
-    static let distributed = ["ranks_per_network", "coordinator", "status_bind", "timeout_seconds",
-                              "heartbeat_seconds", "max_message_bytes"]
-    static let eval = ["score_threshold", "nms_iou", "nms_pre", "max_per_image", "score_voting", "network"]
-
-    /// Keys of the mapping at a (section) key path, nil for leaves.
+    /// Keys of the mapping at a (section) key path, in table order; nil for leaves and for
+    /// paths that are not in the table.
     static func keys(at path: String) -> [String]? {
-        switch path {
-        case "": return root
-        case "network_a", "network_b": return network
-        case "anchors": return anchors
-        case "data": return data
-        case "train": return train
-        case "loss": return loss
-        case "loss.kd": return kd
-        case "colad": return colad
-        case "distributed": return distributed
-        case "eval": return eval
-        default: return nil
+        var keys = Keys.root.keys
+        for segment in path.split(separator: ".") {
+            guard let children = keys.first(where: { $0.name == segment })?.children else { return nil }
+            keys = children
         }
+        return keys.map(\.name)
     }
 
-    /// Every leaf key path, e.g. "train.batch_size", "loss.kd.cls_weight".
-    static var allPaths: [String] {
-        func walk(_ path: String) -> [String] {
-            guard let keys = keys(at: path) else { return [path] }
-            return keys.flatMap { walk(path.isEmpty ? $0 : "\(path).\($0)") }
+    /// Every leaf key path in table order, e.g. "train.batch_size", "loss.kd.cls_weight".
+    static var allPaths: [String] { leaves.map(\.path) }
+
+    /// A key that is not a mapping, with its dotted path.
+    typealias Leaf = (path: String, key: ConfigKey)
+
+    /// Every leaf in table order.
+    static var leaves: [Leaf] {
+        func walk(_ keys: [ConfigKey], _ prefix: String) -> [Leaf] {
+            keys.flatMap { key -> [Leaf] in
+                let path = prefix.isEmpty ? key.name : "\(prefix).\(key.name)"
+                guard let children = key.children else { return [(path, key)] }
+                return walk(children, path)
+            }
         }
-        return walk("")
+        return walk(Keys.root.keys, "")
     }
 
     /// Keys people reach for that this schema spells differently.

@@ -1,5 +1,6 @@
 // The sections of TrainingConfig below the networks. Every stored property is a YAML key
-// (snake_case); defaults are the ones `load` fills. Ranges are checked by `validate()`.
+// (snake_case, declared in Keys.swift); defaults are the ones `load` fills. Ranges are checked
+// by `validate()`.
 
 /// Anchor layout shared by both networks (SPEC §0, §1): one square anchor per location.
 public struct AnchorConfig: Equatable, Sendable {
