@@ -53,18 +53,6 @@ public struct TrainingConfig: Equatable, Sendable {
 
     public static func defaultWorkDir(name: String) -> String { "work-dirs/\(name)" }
 
-    /// The networks this mode builds: `[.a]` for baseline, `[.a, .b]` otherwise.
-    public var networks: [NetworkID] { mode == .baseline ? [.a] : [.a, .b] }
-
-    /// The networks whose weights are updated: baseline `[.a]`, lad/soft/solad `[.b]`, colad both.
-    public var trainedNetworks: [NetworkID] {
-        switch mode {
-        case .baseline: return [.a]
-        case .lad, .soft, .solad: return [.b]
-        case .colad: return [.a, .b]
-        }
-    }
-
     public func network(_ id: NetworkID) -> NetworkConfig? {
         switch id {
         case .a: return networkA
@@ -85,21 +73,6 @@ public enum Mode: String, CaseIterable, Sendable {
     case solad
     /// Co-learning LAD: both networks train; the CoLAD rule decides who assigns.
     case colad
-
-    /// The network that is loaded from a checkpoint and never updated: `.a` for lad, soft and
-    /// solad; nil for baseline and colad.
-    public var frozenTeacher: NetworkID? {
-        switch self {
-        case .lad, .soft, .solad: return .a
-        case .baseline, .colad: return nil
-        }
-    }
-
-    /// True when the student's hard labels come from a teacher's PAA assignment (lad, solad, colad).
-    public var distillsAssignment: Bool { self == .lad || self == .solad || self == .colad }
-
-    /// True when the student gets the soft-label KD losses of SPEC §8 (soft, solad).
-    public var distillsSoftLabels: Bool { self == .soft || self == .solad }
 }
 
 /// Network A or B (the two groups of DESIGN.md §1).

@@ -67,7 +67,7 @@ struct Validator {
                            hint: "add e.g. network_b: {preset: tiny}")
             }
         }
-        if c.mode.frozenTeacher == .a, c.networkA.checkpoint == nil {
+        if [.lad, .soft, .solad].contains(c.mode), c.networkA.checkpoint == nil {
             throw fail("network_a.checkpoint", "mode \(mode) needs network_a.checkpoint: the weights of the frozen teacher",
                        hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its checkpoint's network-a.safetensors")
         }

@@ -30,7 +30,7 @@ struct CoordinatorCommand: ParsableCommand {
             guard let k = cfg.distributed.ranksPerNetwork else {
                 throw ValidationError("an external coordinator needs the group size: pass --ranks-per-network K or set distributed.ranks_per_network")
             }
-            let topology = try JobTopology(worldSize: k * cfg.networks.count, config: cfg)
+            let topology = try JobTopology(worldSize: k * ModePlan(cfg).networks.count, config: cfg)
             let c = try Coordinator(.init(config: cfg, workDir: URL(fileURLWithPath: workDir ?? cfg.workDir), topology: topology,
                                           resume: resume, stopAfter: maxIters, workerBind: bind, log: { print($0) }))
             coordinator = c

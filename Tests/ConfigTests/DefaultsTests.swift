@@ -113,27 +113,11 @@ final class DefaultsTests: XCTestCase {
 
         let lad = try XCTUnwrap(load(minimalYAML("lad")))
         XCTAssertEqual(lad.loss.variant, .lad)
-        XCTAssertEqual(lad.frozenTeacherCheckpoint, "teacher.safetensors")
+        XCTAssertEqual(lad.networkA.checkpoint, "teacher.safetensors")
 
         let colad = try XCTUnwrap(load(minimalYAML("colad")))
         XCTAssertEqual(colad.loss.variant, .lad)
         XCTAssertEqual(colad.eval.network, .both)
-    }
-
-    func testRoles() throws {
-        let cases: [(String, [NetworkID], [NetworkID], NetworkID?)] = [
-            ("baseline", [.a], [.a], nil), ("lad", [.a, .b], [.b], .a), ("soft", [.a, .b], [.b], .a),
-            ("solad", [.a, .b], [.b], .a), ("colad", [.a, .b], [.a, .b], nil),
-        ]
-        for (mode, networks, trained, teacher) in cases {
-            let c = try XCTUnwrap(load(minimalYAML(mode)))
-            XCTAssertEqual(c.networks, networks, mode)
-            XCTAssertEqual(c.trainedNetworks, trained, mode)
-            XCTAssertEqual(c.mode.frozenTeacher, teacher, mode)
-        }
-        XCTAssertTrue(Mode.solad.distillsAssignment && Mode.solad.distillsSoftLabels)
-        XCTAssertFalse(Mode.soft.distillsAssignment)
-        XCTAssertFalse(Mode.colad.distillsSoftLabels)
     }
 
     func testScheduleDefaultsScaleWithIterations() throws {
@@ -196,6 +180,3 @@ final class DefaultsTests: XCTestCase {
     }
 }
 
-extension TrainingConfig {
-    var frozenTeacherCheckpoint: String? { mode.frozenTeacher.flatMap { network($0)?.checkpoint } }
-}

@@ -101,7 +101,7 @@ final class TrainerTests: XCTestCase {
             cfg.colad.rule = rule; cfg.colad.granularity = gran
             let t = try Trainer(config: cfg, workDir: dir, log: { _ in })
             let r = try t.runIteration()
-            XCTAssertEqual(Set(r.networks.keys), Set(cfg.trainedNetworks), "\(mode)")
+            XCTAssertEqual(Set(r.networks.keys), Set(ModePlan(cfg).trainedNetworks), "\(mode)")
             for n in r.networks.values { XCTAssertTrue(n.total.isFinite && n.numPositives > 0, "\(mode) \(rule) \(gran): \(n)") }
             if mode == .colad {
                 let d = try XCTUnwrap(r.decision)
