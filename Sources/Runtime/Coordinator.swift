@@ -219,22 +219,20 @@ public final class Coordinator {
         default:
             try workers.admit(rank: r, identity: identity, now: now)
         }
-        switch try WorkerMessage(kind: kind, payload: f.payload) {
-        case .stats(let s):
+        let message = try WorkerMessage(kind: kind, payload: f.payload)
+        switch message {
+        case .stats:
             workers.update(r) { $0.phase = .training }
-            try apply(ledger.stats(s, iteration: f.iteration, from: r, at: now))
         case .report(let rep):
             workers.update(r) { $0.lastIteration = f.iteration; $0.times = rep.times; $0.rejected = rep.rejected }
-            try apply(ledger.report(rep, iteration: f.iteration, from: r))
-        case .saved(let s):
-            try apply(ledger.saved(s, iteration: f.iteration, from: r))
-        case .evaluated(let e):
-            try apply(ledger.evaluated(e, iteration: f.iteration, from: r))
         case .failure(let text):
             throw JobFailure("\(workers[r]!.name) failed at iteration \(f.iteration): \(text)")
         case .bye:
             workers.update(r) { $0.finished = true; $0.phase = .finished }
+        case .saved, .evaluated:
+            break
         }
+        try apply(ledger.receive(message, iteration: f.iteration, from: r, at: now))
     }
 
     /// Decisions go to every replica; the rest to the journal (a failure there ends the job).

@@ -41,15 +41,7 @@ public final class InProcessCoordinator {
     }
 
     func receive(_ message: WorkerMessage, iteration t: Int, from rank: Int) throws {
-        let events: [LedgerEvent]
-        switch message {
-        case .stats(let s): events = try ledger.stats(s, iteration: t, from: rank)
-        case .report(let r): events = try ledger.report(r, iteration: t, from: rank)
-        case .saved(let s): events = try ledger.saved(s, iteration: t, from: rank)
-        case .evaluated(let e): events = try ledger.evaluated(e, iteration: t, from: rank)
-        case .failure, .bye: events = []
-        }
-        for e in events {
+        for e in try ledger.receive(message, iteration: t, from: rank) {
             switch e {
             case .decision(let i, let d):
                 decisions[i] = d
