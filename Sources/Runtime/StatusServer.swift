@@ -52,15 +52,7 @@ extension Coordinator {
     /// The status reply (fields documented in docs/status-protocol.md).
     func status() -> [String: Any] {
         let now = Date()
-        let lines = journal?.recentLines ?? []
-        var throughput = 0.0, itPerSec = 0.0
-        if let first = lines.first, let last = lines.last, lines.count >= 2 {
-            let dt = last.at.timeIntervalSince(first.at)
-            if dt > 0 {
-                throughput = Double(lines.dropFirst().map(\.images).reduce(0, +)) / dt
-                itPerSec = Double(lines.count - 1) / dt
-            }
-        }
+        let rate = journal?.rate ?? (0, .nan)
         var nets: [String: Any] = [:]
         for id in plan.networks {
             var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": plan.role(id).trained]
@@ -93,8 +85,8 @@ extension Coordinator {
             "job_id": String(jobId, radix: 16), "name": config.name, "mode": config.mode.rawValue, "phase": phase.rawValue,
             "iteration": max(written + 1, ledger.start), "start_iteration": ledger.start, "end_iteration": ledger.end,
             "total_iterations": config.train.iterations,
-            "epoch": ledger.latestEpoch, "uptime_s": now.timeIntervalSince(started), "throughput_images_per_s": throughput,
-            "eta_s": itPerSec > 0 ? Double(ledger.end - written - 1) / itPerSec : NSNull(),
+            "epoch": ledger.latestEpoch, "uptime_s": now.timeIntervalSince(started), "throughput_images_per_s": rate.imagesPerSecond,
+            "eta_s": rate.secondsPerIteration.isFinite ? Double(ledger.end - written - 1) * rate.secondsPerIteration : NSNull(),
             "networks": nets, "ranks": ranks, "work_dir": settings.workDir.path, "ranks_per_network": settings.topology.k,
             "rejected_messages": ["total": byKind.values.reduce(0, +), "by_kind": byKind, "by_socket": bySocket],
             "first_error": firstError ?? NSNull(),

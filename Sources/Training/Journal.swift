@@ -3,6 +3,7 @@
 // process and for many), the progress line, log lines, and committed checkpoints (state.json,
 // manifest, `latest`). It also remembers the latest values for status and the final summary.
 import Config
+import Engine
 import Foundation
 
 /// The latest evaluation of a network.
@@ -26,10 +27,22 @@ public final class Journal {
     public private(set) var lastNetworks: [NetworkID: NetworkRecord] = [:]
     public private(set) var lastEval: [NetworkID: EvalSummary] = [:]
     public private(set) var lastCheckpoint: (iteration: Int, path: String, at: Date)?
-    /// (time written, images) of the last ≤ 50 iteration lines, for throughput and ETA.
-    public private(set) var recentLines: [(at: Date, images: Int)] = []
+    /// (time written, images, summed phase seconds) of the last ≤ 51 iteration lines.
+    var recentLines: [(at: Date, images: Int, phaseSeconds: Double)] = []
 
     public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
+
+    /// Recent throughput: the median wall-clock interval between iteration lines (≤ 50), so an
+    /// evaluation or a checkpoint does not distort it; before a second line, the first one's
+    /// phase times; no rate (0, NaN) before any line.
+    public var rate: (imagesPerSecond: Double, secondsPerIteration: Double) {
+        guard let first = recentLines.first else { return (0, .nan) }
+        var intervals = zip(recentLines.dropFirst(), recentLines).map { $0.at.timeIntervalSince($1.at) }
+        if intervals.isEmpty { intervals = [first.phaseSeconds] }
+        let seconds = SampleStatistics.median(intervals)
+        let images = SampleStatistics.median(recentLines.map { Double($0.images) })
+        return (images / max(seconds, 1e-9), seconds)
+    }
 
     /// Opens metrics.jsonl for a launch starting at `start` (lines of later iterations, left by
     /// an interrupted run, are dropped: a resumed run rewrites its future).
@@ -46,16 +59,16 @@ public final class Journal {
     }
 
     /// Applies one ledger output (decisions are the transport's business and are ignored here).
-    public func write(_ event: LedgerEvent) throws {
+    public func write(_ event: LedgerEvent, at now: Date = Date()) throws {
         switch event {
         case .decision:
             break
         case .record(let rec):
             metrics.append(rec.jsonObject())
             for (id, n) in rec.networks { lastNetworks[id] = n }
-            recentLines.append((Date(), rec.images))
-            if recentLines.count > 50 { recentLines.removeFirst() }
-            progress.update(rec)
+            recentLines.append((now, rec.images, rec.times.values.reduce(0, +)))
+            if recentLines.count > 51 { recentLines.removeFirst() }
+            progress.update(rec, rate: rate)
         case .evaluation(let t, let e):
             var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue]
             for (k, v) in e.metrics { line[k] = v }

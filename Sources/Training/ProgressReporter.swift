@@ -1,9 +1,6 @@
 // Progress of a training run: a single rewritten line on a terminal, plain log lines otherwise.
-// Throughput and ETA come from the wall clock between recorded iterations (the same for one
-// process and for a distributed job, where the phases of different ranks overlap): the median
-// interval of the last ≤ 50, so an evaluation or a checkpoint does not distort the rate.
+// The rate comes from the caller (`Journal.rate`, the same estimate status reports).
 import Config
-import Engine
 import Foundation
 
 public final class ProgressReporter {
@@ -12,31 +9,22 @@ public final class ProgressReporter {
     let log: (String) -> Void
     // mpirun hands its ranks a pseudo-terminal even when its own output goes to a file: plain lines there.
     let tty = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
-    /// (images, seconds since the previous record) of the last ≤ 50 records.
-    var window: [(images: Int, seconds: Double)] = []
-    var previous: Date?
     var lastLine = ""
 
     public init(total: Int, logEvery: Int, log: @escaping (String) -> Void) {
         self.total = total; self.logEvery = max(1, logEvery); self.log = log
     }
 
-    public func update(_ r: IterationRecord, now: Date = Date()) {
-        // The first record of a launch has no predecessor: its phase times stand in for the interval.
-        let seconds = previous.map { now.timeIntervalSince($0) } ?? r.times.values.reduce(0, +)
-        previous = now
-        window.append((r.images, seconds))
-        if window.count > 50 { window.removeFirst() }
-        let interval = SampleStatistics.median(window.map(\.seconds))
-        let images = SampleStatistics.median(window.map { Double($0.images) })
-        let eta = Double(total - r.iteration - 1) * interval
+    /// `rate`: images per second and seconds per iteration, recently.
+    public func update(_ r: IterationRecord, rate: (imagesPerSecond: Double, secondsPerIteration: Double)) {
+        let eta = Double(total - r.iteration - 1) * rate.secondsPerIteration
         var parts: [String] = [String(format: "[%5d/%d]", r.iteration + 1, total)]
         for (id, n) in r.networks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             parts.append(String(format: "%@: loss %.3f (cls %.3f box %.3f iou %.3f) pos %d", id.rawValue, n.total, n.cls, n.box, n.iou, n.numPositives))
         }
         if let d = r.decision { parts.append(d.teacher.map { "teacher \($0.rawValue)" } ?? String(format: "B-ratio %.2f", d.teacherBRatio)) }
         let lr = r.networks.values.first?.lr ?? 0
-        parts.append(String(format: "lr %.2e  %.1f img/s  ETA %@", lr, images / max(interval, 1e-9), formatDuration(eta)))
+        parts.append(String(format: "lr %.2e  %.1f img/s  ETA %@", lr, rate.imagesPerSecond, formatDuration(eta)))
         let line = parts.joined(separator: "  ")
         if tty {
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
