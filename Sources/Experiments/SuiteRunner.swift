@@ -53,15 +53,17 @@ public struct SuiteRunner {
             log("[\(i + 1)/\(plan.count)] \(run.id): \(run.method), teacher \(run.teacher), "
                 + "\(run.config.train.iterations) iterations (suite elapsed \(Int(Date().timeIntervalSince(start))) s)")
             let t0 = Date()
-            let trainer = try Trainer(config: run.config, log: { [log] in log("  \(run.id): \($0)") })
-            try trainer.run(resume: true)
-            let curves = try SuiteRunner.evalCurves(URL(fileURLWithPath: run.config.workDir).appendingPathComponent("metrics.jsonl"))
+            try Trainer(config: run.config, log: { [log] in log("  \(run.id): \($0)") }).run(resume: true)
+            // From metrics.jsonl, so a run that had finished training before an interruption
+            // (resumed at its end, nothing left to evaluate) still reports its final evaluation.
+            let (curves, final) = try SuiteRunner.evaluations(URL(fileURLWithPath: run.config.workDir).appendingPathComponent("metrics.jsonl"))
             var students: [String: StudentResult] = [:]
             for (id, preset) in run.students {
-                guard let m = trainer.lastMetrics[id] else {
+                guard let m = final[id.rawValue] else {
                     throw TrainingError("\(run.id): network \(id.rawValue) was not evaluated", hint: "check eval.network of the run")
                 }
-                students[preset] = StudentResult(network: id.rawValue, map: m.map, ap50: m.ap50, ap75: m.ap75, curve: curves[id.rawValue] ?? [])
+                students[preset] = StudentResult(network: id.rawValue, map: m["bbox_mAP"] ?? .nan, ap50: m["bbox_mAP_50"] ?? .nan,
+                                                 ap75: m["bbox_mAP_75"] ?? .nan, curve: curves[id.rawValue] ?? [])
             }
             let r = RunResult(id: run.id, key: run.key, seed: run.seed, method: run.method, teacher: run.teacher,
                               wallSeconds: Date().timeIntervalSince(t0), students: students)
@@ -74,16 +76,18 @@ public struct SuiteRunner {
         return results
     }
 
-    /// network → [(iterations completed, bbox_mAP)] from a run's metrics.jsonl eval lines.
-    static func evalCurves(_ url: URL) throws -> [String: [[Double]]] {
+    /// From a run's metrics.jsonl eval lines: network → [(iterations completed, bbox_mAP)], and
+    /// network → the metrics of its last evaluation.
+    static func evaluations(_ url: URL) throws -> (curves: [String: [[Double]]], final: [String: [String: Double]]) {
         let text = try String(contentsOf: url, encoding: .utf8)
-        var out: [String: [[Double]]] = [:]
+        var curves: [String: [[Double]]] = [:], final: [String: [String: Double]] = [:]
         for line in text.split(separator: "\n") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let net = obj["eval"] as? String, let it = obj["iteration"] as? Int,
                   let map = obj["bbox_mAP"] as? Double else { continue }
-            out[net, default: []].append([Double(it + 1), map])
+            curves[net, default: []].append([Double(it + 1), map])
+            final[net] = obj.compactMapValues { $0 as? Double }
         }
-        return out
+        return (curves, final)
     }
 }

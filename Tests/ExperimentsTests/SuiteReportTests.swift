@@ -82,3 +82,24 @@ final class SuiteReportTests: XCTestCase {
         XCTAssertEqual(colad.config.train.lrSteps, [560, 720])
     }
 }
+
+final class SuiteRunnerTests: XCTestCase {
+    /// A run's result comes from its metrics.jsonl (the last evaluation per network), so a run
+    /// resumed after it had finished training still reports its numbers.
+    func testFinalEvaluationFromMetrics() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("colad-suite-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let text = """
+        {"iteration":0,"a":{"cls":1}}
+        {"iteration":9,"eval":"a","bbox_mAP":0.1,"bbox_mAP_50":0.2,"bbox_mAP_75":0.05}
+        {"iteration":19,"eval":"a","bbox_mAP":0.3,"bbox_mAP_50":0.5,"bbox_mAP_75":0.25}
+        {"iteration":19,"eval":"b","bbox_mAP":0.4,"bbox_mAP_50":0.6,"bbox_mAP_75":0.35}
+        """
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let (curves, final) = try SuiteRunner.evaluations(url)
+        XCTAssertEqual(curves["a"], [[10, 0.1], [20, 0.3]])
+        XCTAssertEqual(final["a"]?["bbox_mAP_50"], 0.5)
+        XCTAssertEqual(final["b"]?["bbox_mAP"], 0.4)
+        XCTAssertNil(final["c"])
+    }
+}
