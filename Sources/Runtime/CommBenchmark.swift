@@ -21,15 +21,19 @@ public enum CommBenchmark {
     static func median(_ v: [Double]) -> Double { SampleStatistics.median(v) }
 
     /// Stats → Decision round trips through a real coordinator (seconds per iteration).
-    /// `bind`: the coordinator's worker endpoint (tcp://127.0.0.1:0, or an ipc:// path as single-host jobs use).
-    public static func decisionRoundTrips(iterations: Int, workDir: URL, bind: String = "tcp://127.0.0.1:0") throws -> [Double] {
+    /// `bind`: the coordinator's worker endpoint (tcp://127.0.0.1:0, or an ipc:// path as single-host jobs use);
+    /// `curve`: the channels authenticated and encrypted as in a job.
+    public static func decisionRoundTrips(iterations: Int, workDir: URL, bind: String = "tcp://127.0.0.1:0", curve: Bool = true) throws -> [Double] {
         var cfg = TrainingConfig(name: "bench-comm", mode: .colad, networkA: NetworkConfig.preset("tiny")!,
                                  networkB: NetworkConfig.preset("tiny")!, iterations: iterations + 10)
         cfg.train.evalEvery = nil; cfg.train.checkpointEvery = nil
         cfg.distributed.heartbeatSeconds = 5
         let topology = JobTopology(k: 1, networks: [.a, .b], coordinatorRank: 0)
+        if bind.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(bind.dropFirst(6))) }
+        let workerKeys = try (1...2).map { _ in try CurveKeyPair.generate() }
+        let keys = curve ? ChannelKeys(coordinator: try CurveKeyPair.generate(), admitting: Set(workerKeys.map(\.publicKey))) : nil
         let coordinator = try Coordinator(.init(config: cfg, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
-                                                workerBind: bind, log: { _ in }))
+                                                workerBind: bind, keys: keys, log: { _ in }))
         let endpoint = coordinator.workerEndpoint
         let box = Box(coordinator), failure = Box<Error?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -38,6 +42,7 @@ public enum CommBenchmark {
         var sockets: [ZMQSocket] = []
         for r in 1...2 {
             var o = SocketOptions(); o.identity = Array("w\(r)".utf8); o.heartbeatSeconds = nil
+            o.curve = keys.map { .client(workerKeys[r - 1], serverKey: $0.coordinator) }
             let s = try ZMQSocket(.dealer, options: o)
             try s.connect(endpoint)
             try s.send([Frame(type: MessageKind.hello.rawValue, jobId: 0, iteration: 0, sender: r,
@@ -87,10 +92,17 @@ public enum CommBenchmark {
     }
 
     /// One-way time of a pair message of `bytes` bytes (half the echo round trip), seconds.
-    public static func pairOneWay(bytes: Int, repeats: Int) throws -> [Double] {
-        let inbox = try ZMQSocket(.router)
+    public static func pairOneWay(bytes: Int, repeats: Int, curve: Bool = true) throws -> [Double] {
+        let inboxKeys = try CurveKeyPair.generate(), peerKeys = try CurveKeyPair.generate()
+        var i = SocketOptions()
+        if curve {
+            ZAPHandler.shared.allow([peerKeys.publicKey], in: "colad-bench-inbox")
+            i.curve = .server(inboxKeys, domain: "colad-bench-inbox")
+        }
+        let inbox = try ZMQSocket(.router, options: i)
         let ep = try inbox.bind("tcp://127.0.0.1:0")
         var o = SocketOptions(); o.identity = Array("p1".utf8)
+        if curve { o.curve = .client(peerKeys, serverKey: inboxKeys.publicKey) }
         let out = try ZMQSocket(.dealer, options: o)
         try out.connect(ep)
         let msg = Frame(type: MessageKind.assignment.rawValue, jobId: 1, iteration: 0, sender: 1, payload: [UInt8](repeating: 7, count: bytes)).encoded()

@@ -32,11 +32,13 @@ public final class Coordinator {
         /// Where replicas connect (tcp://HOST:PORT, ipc://PATH, mem://NAME; port 0 = any free port).
         public var workerBind: String
         public var transport: MessageTransport
+        /// CURVE keys of the job's channels (nil: plain, e.g. the in-memory transport of tests).
+        public var keys: ChannelKeys?
         public var log: (String) -> Void
         public init(config: TrainingConfig, workDir: URL, topology: JobTopology, resume: Bool, stopAfter: Int?,
-                    workerBind: String, transport: MessageTransport = ZMQTransport(), log: @escaping (String) -> Void) {
+                    workerBind: String, transport: MessageTransport = ZMQTransport(), keys: ChannelKeys?, log: @escaping (String) -> Void) {
             self.config = config; self.workDir = workDir; self.topology = topology; self.resume = resume
-            self.stopAfter = stopAfter; self.workerBind = workerBind; self.transport = transport; self.log = log
+            self.stopAfter = stopAfter; self.workerBind = workerBind; self.transport = transport; self.keys = keys; self.log = log
         }
     }
 
@@ -59,7 +61,8 @@ public final class Coordinator {
     var workers: WorkerTable
     var done = false
     var firstError: String?
-    var rejected = RejectionCounters()          // at the coordinator's own sockets
+    var rejected = RejectionCounters()          // at the worker socket (incl. refused handshakes)
+    var rejectedStatus = RejectionCounters()    // at the status socket
     var inboxes: [Int: String] = [:]
     var advertisedWorkers: String?
     /// What a signal handler may read (CLI: mpirun's SIGTERM).
@@ -74,8 +77,9 @@ public final class Coordinator {
         var opts = SocketOptions()
         opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
         opts.heartbeatSeconds = config.distributed.heartbeatSeconds
+        statusSocket = try settings.transport.socket(.router, options: opts)   // plain: read-only queries, token for control
+        opts.curve = settings.keys?.coordinatorServer
         workerSocket = try settings.transport.socket(.router, options: opts)
-        statusSocket = try settings.transport.socket(.router, options: opts)
         workerEndpoint = try workerSocket.bind(settings.workerBind)
         let statusBind = settings.workerBind.hasPrefix("mem://") ? "mem://*" : config.distributed.statusBind
         do { statusEndpoint = try statusSocket.bind(statusBind) } catch {
@@ -154,6 +158,7 @@ public final class Coordinator {
                 lastHeartbeat = Date()
                 broadcast(.heartbeat, iteration: ledger.next, payload: [])
             }
+            countRefusedHandshakes()
             try checkLiveness()
             publishSnapshot()
         }
@@ -181,6 +186,7 @@ public final class Coordinator {
             let ready = try settings.transport.poll([workerSocket, statusSocket], timeout: 0.1)
             if ready[0] { try drainWorkers() }
             if ready[1] { drainStatus() }
+            countRefusedHandshakes()
         }
         for w in workers.all { try send(to: w.identity, kind: .welcome, iteration: welcome.startIteration, payload: welcome.encode()) }
     }
@@ -284,7 +290,13 @@ public final class Coordinator {
     }
 
     func countRejected(_ r: FrameRejection, socket: String) {
-        if rejected.count(r) { settings.log("coordinator: rejected a message on the \(socket) socket (\(r.rawValue)); further ones are counted in status") }
+        let first = socket == "status" ? rejectedStatus.count(r) : rejected.count(r)
+        if first { settings.log("coordinator: rejected a message on the \(socket) socket (\(r.rawValue)); further ones are counted in status") }
+    }
+
+    /// Peers that failed the CURVE handshake on the worker socket (they never delivered a message).
+    func countRefusedHandshakes() {
+        for _ in 0..<workerSocket.takeHandshakeFailures() { countRejected(.unauthenticated, socket: "coordinator") }
     }
 
     /// Records the failure for status (the first one wins).

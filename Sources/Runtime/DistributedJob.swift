@@ -45,9 +45,16 @@ public enum DistributedJob {
         // COLAD_TRANSPORT=tcp runs a one-host job exactly as a multi-host one (TCP on all
         // interfaces, the host's address advertised): how the multi-node path is tested on one machine.
         let oneHost = Set(hosts).count == 1 && ProcessInfo.processInfo.environment["COLAD_TRANSPORT"] != "tcp"
-        let endpoints = Endpoints(oneHost: oneHost)
+        let endpoints = try Endpoints(oneHost: oneHost)
         defer { endpoints.removeSocketFiles() }
         let transport = ZMQTransport()
+        // Keys first: every socket below is created with them.
+        let own = try CurveKeyPair.generate()
+        let publicKeys = try world.allGather(own.publicKey)
+        let keys = try config.distributed.coordinator == nil
+            ? ChannelKeys(own: own, publicKeys: publicKeys, topology: topology)
+            : ChannelKeys(own: own, publicKeys: publicKeys, topology: topology,
+                          file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
         var coordinator: Coordinator?
         var inbox: MessageSocket?
@@ -55,12 +62,14 @@ public enum DistributedJob {
         switch role {
         case .coordinator:
             let c = try Coordinator(.init(config: config, workDir: workDir, topology: topology, resume: resume, stopAfter: stopAfter,
-                                          workerBind: endpoints.local("coordinator"), transport: transport, log: log))
+                                          workerBind: endpoints.local("coordinator"), transport: transport, keys: keys, log: log))
             coordinator = c
             hooks.coordinatorStarted(c.snapshot)
             mine = endpoints.advertised(c.workerEndpoint)
-        case .worker:
-            let s = try transport.socket(.router, options: linkSettings(config, world.rank, transport).socketOptions)
+        case .worker(let n, let g):
+            var opts = linkSettings(config, world.rank, transport, keys).socketOptions
+            opts.curve = keys.inboxServer(rank: world.rank, peer: topology.peer(of: n, groupRank: g))
+            let s = try transport.socket(.router, options: opts)
             mine = endpoints.advertised(try s.bind(endpoints.local("inbox")))
             inbox = s
         }
@@ -76,15 +85,16 @@ public enum DistributedJob {
         case .worker(let n, let g):
             let peer = topology.peer(of: n, groupRank: g)
             try runReplica(config: config, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: world.rank),
-                           settings: linkSettings(config, world.rank, transport),
+                           settings: linkSettings(config, world.rank, transport, keys),
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
                            inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, hooks: hooks, log: log)
         }
     }
 
-    static func linkSettings(_ config: TrainingConfig, _ rank: Int, _ transport: MessageTransport) -> LinkSettings {
+    static func linkSettings(_ config: TrainingConfig, _ rank: Int, _ transport: MessageTransport, _ keys: ChannelKeys) -> LinkSettings {
         LinkSettings(transport: transport, timeoutSeconds: config.distributed.timeoutSeconds, heartbeatSeconds: config.distributed.heartbeatSeconds,
-                     startupSeconds: Coordinator.startupSeconds(config), maxPayload: config.distributed.maxMessageBytes, rank: rank, host: HostInfo.name)
+                     startupSeconds: Coordinator.startupSeconds(config), maxPayload: config.distributed.maxMessageBytes, rank: rank,
+                     host: HostInfo.name, keys: keys)
     }
 
     /// One replica over socket links, from hello to bye. On failure it tells the coordinator why
@@ -126,19 +136,20 @@ public enum DistributedJob {
 
 /// This process's socket endpoints: Unix-domain sockets when the whole job is on one host
 /// (measured ~15% faster than loopback TCP for the decision round trip, colad bench comm), TCP
-/// on all interfaces with the host's address advertised otherwise.
+/// otherwise, bound to the job's interface only (COLAD_IFACE, else the first non-loopback
+/// IPv4 address), never to every interface.
 final class Endpoints {
     let oneHost: Bool
     let advertise: String
     var socketFiles: [String] = []
 
-    init(oneHost: Bool) {
+    init(oneHost: Bool) throws {
         self.oneHost = oneHost
-        advertise = oneHost ? "127.0.0.1" : HostInfo.advertisedAddress()
+        advertise = oneHost ? "127.0.0.1" : try HostInfo.jobAddress()
     }
 
     func local(_ tag: String) -> String {
-        guard oneHost else { return "tcp://0.0.0.0:0" }
+        guard oneHost else { return "tcp://\(advertise):0" }
         let path = "\(NSTemporaryDirectory())colad-\(HostInfo.pid)-\(tag).sock"
         try? FileManager.default.removeItem(atPath: path)
         socketFiles.append(path)

@@ -21,11 +21,20 @@ public struct LinkSettings: Sendable {
     /// This replica's world rank and host (for messages and errors).
     public var rank: Int
     public var host: String
+    /// CURVE keys (nil: plain, e.g. the in-memory transport of tests).
+    public var keys: ChannelKeys?
 
     public init(transport: MessageTransport, timeoutSeconds: Double, heartbeatSeconds: Double, startupSeconds: Double,
-                maxPayload: Int, rank: Int, host: String) {
+                maxPayload: Int, rank: Int, host: String, keys: ChannelKeys? = nil) {
         self.transport = transport; self.timeoutSeconds = timeoutSeconds; self.heartbeatSeconds = heartbeatSeconds
-        self.startupSeconds = startupSeconds; self.maxPayload = maxPayload; self.rank = rank; self.host = host
+        self.startupSeconds = startupSeconds; self.maxPayload = maxPayload; self.rank = rank; self.host = host; self.keys = keys
+    }
+
+    /// Options of a socket connecting to the coordinator (the link's and the heartbeat's).
+    var coordinatorClientOptions: SocketOptions {
+        var o = socketOptions
+        o.curve = keys.map { .client($0.coordinatorClient, serverKey: $0.coordinator) }
+        return o
     }
 
     var socketOptions: SocketOptions {
@@ -59,7 +68,7 @@ public final class SocketCoordinatorLink: CoordinatorLink {
          onAbort: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) throws {
         s = settings; self.endpoint = endpoint; self.coordinatorRank = coordinatorRank ?? -1; self.job = job
         self.onAbort = onAbort; self.log = log
-        var opts = settings.socketOptions
+        var opts = settings.coordinatorClientOptions
         opts.identity = Array("w\(settings.rank)".utf8)
         opts.lingerSeconds = 2   // the bye or failure sent just before close still goes out
         socket = try settings.transport.socket(.dealer, options: opts)
@@ -85,7 +94,7 @@ public final class SocketCoordinatorLink: CoordinatorLink {
             }
             job.id = f.jobId
             try heartbeat.start(transport: s.transport, endpoint: endpoint, rank: s.rank, jobId: f.jobId, interval: s.heartbeatSeconds,
-                                options: s.socketOptions, onAbort: onAbort)
+                                options: s.coordinatorClientOptions, onAbort: onAbort)
             return welcome
         }
         throw TrainingError("rank \(s.rank) (host \(s.host)): no welcome from the coordinator at \(endpoint) within \(Int(s.startupSeconds)) s",
@@ -199,6 +208,10 @@ public final class SocketPairLink: PairLink {
         var opts = settings.socketOptions
         opts.identity = Array("p\(settings.rank)".utf8)
         opts.lingerSeconds = 2   // a teacher that finishes first still delivers its last messages
+        if let keys = settings.keys {
+            guard let peerKey = keys.replicas[peerRank] else { preconditionFailure("SocketPairLink: no key for peer rank \(peerRank)") }
+            opts.curve = .client(keys.own, serverKey: peerKey)
+        }
         outbox = try settings.transport.socket(.dealer, options: opts)
         try outbox.connect(peerEndpoint)
     }
@@ -235,7 +248,16 @@ public final class SocketPairLink: PairLink {
         sorter.drop(before: t)
     }
 
-    public var rejected: [String: Int] { sorter.counters.counts }
+    public var rejected: [String: Int] {
+        let refused = inbox.takeHandshakeFailures()
+        if refused > 0 {
+            if sorter.counters.counts[FrameRejection.unauthenticated.rawValue] == nil {
+                log("rank \(s.rank): refused a connection to its pair inbox without the job's keys; further ones are counted in status")
+            }
+            for _ in 0..<refused { sorter.counters.count(.unauthenticated) }
+        }
+        return sorter.counters.counts
+    }
 
     func file(_ frames: [[UInt8]], at t: Int) {
         let before = sorter.counters

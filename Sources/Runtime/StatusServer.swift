@@ -63,7 +63,7 @@ extension Coordinator {
                 n["num_pos"] = r.numPositives
                 n["lr"] = Double(r.lr)
             }
-            if let e = journal?.lastEval[id] { n["last_eval"] = ["iteration": e.iteration, "bbox_mAP": e.map] }
+            n["last_eval"] = journal?.lastEval[id].map { ["iteration": $0.iteration, "bbox_mAP": $0.map] as [String: Any] } ?? NSNull()
             nets[id.rawValue] = n
         }
         let ranks: [[String: Any]] = workers.all.map { w in
@@ -73,8 +73,11 @@ extension Coordinator {
              "coordinator_wait_s": w.times["coordinator_wait"] ?? NSNull(), "pair_wait_s": w.times["pair"] ?? NSNull(),
              "rejected_messages": w.rejected.values.reduce(0, +)]
         }
-        var byKind = rejected.counts
-        var bySocket: [String: Int] = ["coordinator": rejected.total]
+        // Every documented kind, zero until seen.
+        var byKind = Dictionary(uniqueKeysWithValues: FrameRejection.allCases.map { ($0.rawValue, 0) })
+        byKind.merge(rejected.counts, uniquingKeysWith: +)
+        byKind.merge(rejectedStatus.counts, uniquingKeysWith: +)
+        var bySocket: [String: Int] = ["coordinator": rejected.total, "status": rejectedStatus.total]
         for w in workers.all {
             byKind.merge(w.rejected, uniquingKeysWith: +)
             bySocket["rank \(w.rank) pair inbox"] = w.rejected.values.reduce(0, +)

@@ -8,8 +8,19 @@ public enum CRC32 {
     }
 
     public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
+        finish(update(0xFFFF_FFFF, bytes))
     }
+
+    /// The checksum of `prefix` followed by `bytes` (zlib.crc32(prefix + bytes)), without joining them.
+    public static func checksum<P: Collection, C: Collection>(_ bytes: C, after prefix: P) -> UInt32 where P.Element == UInt8, C.Element == UInt8 {
+        finish(update(update(0xFFFF_FFFF, prefix), bytes))
+    }
+
+    static func update<C: Collection>(_ state: UInt32, _ bytes: C) -> UInt32 where C.Element == UInt8 {
+        var c = state
+        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        return c
+    }
+
+    static func finish(_ state: UInt32) -> UInt32 { state ^ 0xFFFF_FFFF }
 }

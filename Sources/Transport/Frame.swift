@@ -7,20 +7,24 @@
 //  16  iteration i64
 //  24  sender   i32   (world rank; -1 for clients)
 //  28  length   u32   payload bytes that follow
-//  32  crc32    u32   CRC-32 (zlib) of the payload
+//  32  crc32    u32   CRC-32 (zlib) of bytes 0..<32 followed by the payload: header and payload
 //  36  payload
 // A message failing any check is rejected with one `FrameRejection`; the caller drops and
-// counts it. Documented for other clients in docs/status-protocol.md.
+// counts it. Documented for other clients in docs/status-protocol.md. The CRC catches damage,
+// not forgery: the job's channels are authenticated and encrypted by CURVE (Curve.swift).
 
 public enum FrameRejection: String, Error, CaseIterable, Sendable, Codable {
     case truncated, badMagic = "bad_magic", wrongVersion = "wrong_version", oversized
     case lengthMismatch = "length_mismatch", badChecksum = "bad_checksum", wrongJob = "wrong_job"
     case unexpected, malformedPayload = "malformed_payload"
+    /// A peer that failed the CURVE handshake (not one of the job's keys, or no encryption).
+    case unauthenticated
 }
 
 public struct Frame: Equatable, Sendable {
     public static let magic: [UInt8] = Array("CLAD".utf8)
-    public static let protocolVersion: UInt16 = 1
+    /// 2: the checksum covers the header too (1: the payload only).
+    public static let protocolVersion: UInt16 = 2
     public static let headerSize = 36
 
     public var type: UInt8
@@ -38,7 +42,8 @@ public struct Frame: Equatable, Sendable {
         w.raw(Frame.magic)
         w.u16(version); w.u8(type); w.u8(0)
         w.u64(jobId); w.i64(iteration); w.u32(UInt32(bitPattern: Int32(truncatingIfNeeded: sender)))
-        w.u32(UInt32(payload.count)); w.u32(CRC32.checksum(payload))
+        w.u32(UInt32(payload.count))
+        w.u32(CRC32.checksum(payload, after: w.bytes))
         w.raw(payload)
         return w.bytes
     }
@@ -59,7 +64,7 @@ public struct Frame: Equatable, Sendable {
             throw bytes.count - headerSize < length ? FrameRejection.truncated : FrameRejection.lengthMismatch
         }
         let payload = Array(bytes[headerSize...])
-        guard CRC32.checksum(payload) == crc else { throw FrameRejection.badChecksum }
+        guard CRC32.checksum(payload, after: bytes[0..<32]) == crc else { throw FrameRejection.badChecksum }
         if let jobId, job != jobId { throw FrameRejection.wrongJob }
         return Frame(type: type, jobId: job, iteration: iteration, sender: sender, payload: payload)
     }

@@ -122,6 +122,9 @@ final class MemorySocket: MessageSocket {
         return try receiveNow()
     }
 
+    /// The in-memory transport has no handshake (and no CURVE): nobody is refused there.
+    func takeHandshakeFailures() -> Int { 0 }
+
     func receiveNow() throws -> [[UInt8]]? {
         locked { queue.isEmpty ? nil : queue.removeFirst() }
     }

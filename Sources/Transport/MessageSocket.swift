@@ -18,6 +18,8 @@ public protocol MessageSocket: AnyObject {
     func receive(timeout: Double) throws -> [[UInt8]]?
     /// A waiting message, or nil at once.
     func receiveNow() throws -> [[UInt8]]?
+    /// Peers refused at the handshake since the last call (CURVE servers; 0 otherwise).
+    func takeHandshakeFailures() -> Int
     func close()
 }
 

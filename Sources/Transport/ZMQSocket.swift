@@ -40,6 +40,8 @@ public struct SocketOptions: Sendable {
     /// ZMQ_LINGER: how long messages still queued at close keep being sent in the background
     /// (0: dropped at once). A replica's last words to the coordinator (bye, failure) need it.
     public var lingerSeconds: Double = 0
+    /// CURVE security (Curve.swift); nil = plain (the status socket, the in-memory transport).
+    public var curve: CurveRole? = nil
     /// DEALER/ROUTER routing identity (set before connect).
     public var identity: [UInt8]? = nil
     public init() {}
@@ -49,6 +51,9 @@ public final class ZMQSocket {
     let handle: UnsafeMutableRawPointer
     public let kind: SocketKind
     private var closed = false
+    /// A CURVE server's monitor: a PAIR receiving its failed-handshake events.
+    private var monitor: UnsafeMutableRawPointer?
+    private static let monitors = ManagedAtomicCounter()
 
     public init(_ kind: SocketKind, options: SocketOptions = SocketOptions(), context: ZMQContext = .shared) throws {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw TransportError(call: "zmq_socket", code: colad_errno()) }
@@ -63,22 +68,67 @@ public final class ZMQSocket {
             try set(ZMQ_HEARTBEAT_TTL, Int32(hb * 3000))
         }
         if kind == .router { try set(ZMQ_ROUTER_MANDATORY, Int32(1)) }
-        if let id = options.identity {
-            try id.withUnsafeBytes { b in
-                guard zmq_setsockopt(handle, ZMQ_ROUTING_ID, b.baseAddress, b.count) == 0 else {
-                    throw TransportError(call: "zmq_setsockopt(ZMQ_ROUTING_ID)", code: colad_errno())
-                }
-            }
+        if let id = options.identity { try setBytes(ZMQ_ROUTING_ID, id) }
+        switch options.curve {
+        case nil:
+            break
+        case .server(let keys, let domain)?:
+            try ZAPHandler.shared.start()
+            try set(ZMQ_CURVE_SERVER, Int32(1))
+            try setBytes(ZMQ_CURVE_SECRETKEY, keys.secretKey)
+            try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
+            try startMonitor(context)
+        case .client(let keys, let serverKey)?:
+            try setBytes(ZMQ_CURVE_SERVERKEY, serverKey)
+            try setBytes(ZMQ_CURVE_PUBLICKEY, keys.publicKey)
+            try setBytes(ZMQ_CURVE_SECRETKEY, keys.secretKey)
         }
     }
 
     deinit { close() }
 
     public func close() {
-        if !closed { zmq_close(handle); closed = true }
+        if !closed {
+            if let monitor { zmq_close(monitor) }
+            zmq_close(handle); closed = true
+        }
     }
 
-    private func set<T: FixedWidthInteger>(_ option: Int32, _ value: T) throws {
+    private func setBytes(_ option: Int32, _ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { b in
+            guard zmq_setsockopt(handle, option, b.baseAddress, b.count) == 0 else {
+                throw TransportError(call: "zmq_setsockopt(\(option))", code: colad_errno())
+            }
+        }
+    }
+
+    /// Failed handshakes (no encryption, another server key, a client key the ZAP handler
+    /// refuses) are reported as monitor events on an inproc PAIR this socket's thread drains.
+    private func startMonitor(_ context: ZMQContext) throws {
+        let endpoint = "inproc://colad-monitor-\(ZMQSocket.monitors.next())"
+        let events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        guard zmq_socket_monitor(handle, endpoint, events) == 0, let pair = zmq_socket(context.handle, ZMQ_PAIR) else {
+            throw TransportError(call: "zmq_socket_monitor", code: colad_errno(), endpoint: endpoint)
+        }
+        guard zmq_connect(pair, endpoint) == 0 else { throw TransportError(call: "zmq_connect", code: colad_errno(), endpoint: endpoint) }
+        monitor = pair
+    }
+
+    /// Peers that failed the CURVE handshake since the last call (0 for a socket without CURVE).
+    public func takeHandshakeFailures() -> Int {
+        guard let monitor else { return 0 }
+        var n = 0
+        while true {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            guard zmq_msg_recv(&msg, monitor, ZMQ_DONTWAIT) >= 0 else { return n }
+            // An event is two frames: (event u16, value u32), then the peer's address.
+            if zmq_msg_more(&msg) == 0 { n += 1 }
+        }
+    }
+
+    func set<T: FixedWidthInteger>(_ option: Int32, _ value: T) throws {
         let rc = withUnsafeBytes(of: value) { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
         guard rc == 0 else { throw TransportError(call: "zmq_setsockopt(\(option))", code: colad_errno()) }
     }
@@ -148,4 +198,11 @@ public final class ZMQSocket {
             guard e == colad_eintr(), Date() < deadline else { throw TransportError(call: "zmq_poll", code: e) }
         }
     }
+}
+
+/// A process-wide counter for unique inproc names.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
 }

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Runtime
 import Training
+import Transport
 
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +32,14 @@ struct CoordinatorCommand: ParsableCommand {
                 throw ValidationError("an external coordinator needs the group size: pass --ranks-per-network K or set distributed.ranks_per_network")
             }
             let topology = try JobTopology(worldSize: k * ModePlan(cfg).networks.count, config: cfg)
-            let c = try Coordinator(.init(config: cfg, workDir: URL(fileURLWithPath: workDir ?? cfg.workDir), topology: topology,
-                                          resume: resume, stopAfter: maxIters, workerBind: bind, log: { print($0) }))
+            let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
+            // No MPI world is shared with the workers: their key comes in a 0600 file in the work dir.
+            let own = try CurveKeyPair.generate()
+            let file = try KeyFile.make(server: own)
+            try file.write(in: dir)
+            let keys = ChannelKeys(externalCoordinator: own, file: file)
+            let c = try Coordinator(.init(config: cfg, workDir: dir, topology: topology, resume: resume, stopAfter: maxIters,
+                                          workerBind: bind, keys: keys, log: { print($0) }))
             coordinator = c
             try c.run()
         } catch let e as ValidationError { throw e } catch {

@@ -66,11 +66,15 @@ $PY - "$tmp/after.json" "$job/metrics.jsonl" <<'PYEOF' || fail "rejections not c
 import json, sys
 s = json.load(open(sys.argv[1]))
 rej = s["rejected_messages"]
-# Every socket got 9 bad messages (+1 bad frame count); libzmq drops the oversized one itself.
-assert rej["total"] >= 3 * 7, rej
+# The status socket (plain) refuses each bad message by kind (libzmq drops the oversized one
+# itself); the job's channels (CURVE) refuse every connection without the job's keys.
+assert rej["total"] >= 7 + 3 * 9, rej
 assert all(v > 0 for k, v in rej["by_socket"].items()), rej["by_socket"]
-for kind in ["bad_magic", "truncated", "wrong_version", "bad_checksum", "wrong_job"]:
+for kind in ["bad_magic", "truncated", "wrong_version", "bad_checksum", "unexpected"]:
     assert rej["by_kind"].get(kind, 0) > 0, (kind, rej)
+for socket in ["coordinator", "rank 1 pair inbox", "rank 2 pair inbox"]:
+    assert rej["by_socket"][socket] >= 9, (socket, rej)
+assert rej["by_kind"]["unauthenticated"] >= 3 * 9, rej
 lines = [json.loads(l) for l in open(sys.argv[2]) if '"eval"' not in l]
 its = [l["iteration"] for l in lines]
 assert its == list(range(len(its))) and len(its) > s["iteration"], ("metrics incomplete", its[-3:], s["iteration"])

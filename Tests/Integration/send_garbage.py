@@ -2,7 +2,8 @@
 """Sends malformed, truncated, oversized, wrong-version, bad-checksum, wrong-job and stray
 messages to every socket of a running job (endpoints.json in its work dir): the coordinator's
 worker socket, its status socket and every pair inbox. The job must reject and count them all
-and carry on.
+and carry on: the status socket (plain) decodes and refuses each; the job's channels (CURVE)
+refuse the connection itself, counted as `unauthenticated`.
 
     send_garbage.py WORK_DIR OVERSIZE_BYTES
 """
@@ -13,9 +14,9 @@ work, oversize = sys.argv[1], int(sys.argv[2])
 eps = json.load(open(f"{work}/endpoints.json"))
 targets = [("coordinator", eps["workers"]), ("status", eps["status"])] + [(f"inbox {r}", e) for r, e in sorted(eps["inboxes"].items())]
 
-def frame(t, payload, version=1, job=0, sender=-1, crc=None):
-    return b"CLAD" + struct.pack("<HBBQqiII", version, t, 0, job, 0, sender, len(payload),
-                                 zlib.crc32(payload) if crc is None else crc) + payload
+def frame(t, payload, version=2, job=0, sender=-1, crc=None):
+    head = b"CLAD" + struct.pack("<HBBQqiI", version, t, 0, job, 0, sender, len(payload))
+    return head + struct.pack("<I", zlib.crc32(head + payload) if crc is None else crc) + payload
 
 good = frame(3, b"\x00\x00" + b"\x00" * 16, job=12345, sender=1)
 cases = {
@@ -23,7 +24,7 @@ cases = {
     "bad magic": b"XXXX" + good[4:],
     "truncated header": good[:20],
     "truncated payload": good[:-3],
-    "wrong version": frame(3, b"{}", version=99),
+    "wrong version": frame(3, b"{}", version=1),
     "bad checksum": frame(3, b"{}", crc=1234),
     "wrong job": good,
     "stray kind": frame(99, b"", job=1, sender=2),

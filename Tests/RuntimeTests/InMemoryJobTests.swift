@@ -83,7 +83,7 @@ final class InMemoryJobTests: XCTestCase {
                 during: (Coordinator) throws -> Void = { _ in }) throws -> JobResult {
         let topology = JobTopology(k: k, networks: ModePlan(c).networks, coordinatorRank: 0)
         let coordinator = try Coordinator(.init(config: c, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
-                                                workerBind: "mem://coordinator", transport: transport, log: { _ in }))
+                                                workerBind: "mem://coordinator", transport: transport, keys: nil, log: { _ in }))
         var sockets: [Int: (MessageSocket, String)] = [:]
         for r in topology.workerRanks {
             let s = try transport.socket(.router, options: SocketOptions())
@@ -242,7 +242,7 @@ final class InMemoryJobTests: XCTestCase {
         let dir = tempDir()
         let topology = JobTopology(k: 1, networks: [.a, .b], coordinatorRank: 0)
         let coordinator = try Coordinator(.init(config: c, workDir: dir, topology: topology, resume: false, stopAfter: nil,
-                                                workerBind: "mem://coordinator", transport: transport, log: { _ in }))
+                                                workerBind: "mem://coordinator", transport: transport, keys: nil, log: { _ in }))
         let coordinatorError = Shared<Error?>(nil)
         let done = DispatchGroup()
         done.enter()

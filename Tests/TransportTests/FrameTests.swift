@@ -25,7 +25,8 @@ final class FrameTests: XCTestCase {
         XCTAssertEqual(cases.count, 5)
         for c in cases {
             let bytes = hex(c["frame"] as! String), payload = hex(c["payload"] as! String)
-            XCTAssertEqual(UInt32(c["crc32"] as! Int), CRC32.checksum(payload))
+            XCTAssertEqual(UInt32(c["crc32"] as! Int), CRC32.checksum(payload, after: bytes[0..<32]), "the check covers header and payload")
+            XCTAssertEqual(CRC32.checksum(payload, after: bytes[0..<32]), CRC32.checksum(Array(bytes[0..<32]) + payload))
             let job = UInt64(c["job"] as! String)!
             let f = try Frame.decode(bytes, jobId: job, maxPayload: 1 << 20)
             XCTAssertEqual(f.payload, payload)
@@ -51,6 +52,11 @@ final class FrameTests: XCTestCase {
         XCTAssertEqual(rejection(Frame(type: 3, jobId: 42, iteration: 7, sender: 2, payload: []).encoded(version: 9)), .wrongVersion)
         var crc = good; crc[crc.count - 1] ^= 1
         XCTAssertEqual(rejection(crc), .badChecksum)
+        // The check covers the header: a changed kind, iteration, sender or job is damage too.
+        for offset in [6, 7, 8, 16, 24] {
+            var header = good; header[offset] ^= 0x10
+            XCTAssertEqual(rejection(header, job: nil), .badChecksum, "header byte \(offset)")
+        }
         XCTAssertEqual(rejection(good, job: 43), .wrongJob)
         XCTAssertNil(rejection(good, job: nil))
         XCTAssertEqual(rejection(Frame(type: 3, jobId: 42, iteration: 0, sender: 0, payload: [UInt8](repeating: 1, count: 2000)).encoded()), .oversized)

@@ -11,15 +11,17 @@ import zmq
 STATUS_REQUEST, STATUS_REPLY, CONTROL_REQUEST, CONTROL_REPLY = 20, 21, 22, 23
 
 def frame(msg_type, payload):
-    # magic, version 1, type, flags, job id 0 (unknown to clients), iteration 0, sender -1, length, CRC-32
-    return b"CLAD" + struct.pack("<HBBQqiII", 1, msg_type, 0, 0, 0, -1, len(payload), zlib.crc32(payload)) + payload
+    # magic, version 2, type, flags, job id 0 (unknown to clients), iteration 0, sender -1, length;
+    # then the CRC-32 of those 32 bytes followed by the payload
+    head = b"CLAD" + struct.pack("<HBBQqiI", 2, msg_type, 0, 0, 0, -1, len(payload))
+    return head + struct.pack("<I", zlib.crc32(head + payload)) + payload
 
 def unframe(data):
     if len(data) < 36 or data[:4] != b"CLAD":
         raise ValueError("not a colad message")
     version, msg_type, _flags, job, iteration, sender, length, crc = struct.unpack("<HBBQqiII", data[4:36])
     payload = data[36:]
-    if version != 1 or len(payload) != length or zlib.crc32(payload) != crc:
+    if version != 2 or len(payload) != length or zlib.crc32(data[:32] + payload) != crc:
         raise ValueError("bad version, length or checksum")
     return msg_type, json.loads(payload)
 
