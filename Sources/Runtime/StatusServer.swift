@@ -55,7 +55,8 @@ extension Coordinator {
         let rate = journal?.rate ?? (0, .nan)
         var nets: [String: Any] = [:]
         for id in plan.networks {
-            var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": plan.role(id).trained]
+            var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": plan.role(id).trained,
+                                    "loss": NSNull(), "num_pos": NSNull(), "lr": NSNull()]
             if let r = journal?.lastNetworks[id] {
                 var loss: [String: Any] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total]
                 for (k, v) in [("kd_cls", r.kd?.cls), ("kd_iou", r.kd?.iou), ("kd_box", r.kd?.box)] { loss[k] = v.map { $0 as Any } ?? NSNull() }
@@ -67,7 +68,7 @@ extension Coordinator {
             nets[id.rawValue] = n
         }
         let ranks: [[String: Any]] = workers.all.map { w in
-            ["rank": w.rank, "role": "worker", "network": w.network.rawValue, "group_rank": w.groupRank, "host": w.host, "pid": w.pid,
+            ["rank": w.rank, "network": w.network.rawValue, "group_rank": w.groupRank, "host": w.host, "pid": w.pid,
              "phase": w.phase.name, "last_iteration": w.lastIteration, "heartbeat_age_s": now.timeIntervalSince(w.lastHeard),
              "step_time_s": w.times["total"] ?? NSNull(), "allreduce_s": w.times["allreduce"] ?? NSNull(),
              "coordinator_wait_s": w.times["coordinator_wait"] ?? NSNull(), "pair_wait_s": w.times["pair"] ?? NSNull(),
@@ -95,14 +96,10 @@ extension Coordinator {
             "first_error": firstError ?? NSNull(),
         ]
         var teacher: [String: Any] = ["rule": config.colad.rule.rawValue, "granularity": config.colad.granularity.rawValue]
-        if let fixed = plan.fixedTeacher {
-            teacher["current"] = fixed
-        } else {
-            let history = ledger.history
-            teacher["current"] = history.recent.last.map { $0.teacher?.rawValue ?? "mixed" } ?? NSNull()
-            teacher["ratio_b"] = history.meanRatioB ?? NSNull()
-            teacher["last_decisions"] = history.recent.suffix(10).map { ["iteration": $0.iteration, "teacher": $0.teacher?.rawValue ?? "mixed", "ratio_b": $0.ratioB] }
-        }
+        let history = ledger.history
+        teacher["current"] = plan.fixedTeacher ?? history.recent.last.map { $0.teacher?.rawValue ?? "mixed" } ?? NSNull()
+        teacher["ratio_b"] = history.meanRatioB ?? NSNull()
+        teacher["last_decisions"] = history.recent.suffix(10).map { ["iteration": $0.iteration, "teacher": $0.teacher?.rawValue ?? "mixed", "ratio_b": $0.ratioB] }
         out["teacher"] = teacher
         if let c = journal?.lastCheckpoint {
             out["last_checkpoint"] = ["iteration": c.iteration, "path": c.path, "age_s": now.timeIntervalSince(c.at)]

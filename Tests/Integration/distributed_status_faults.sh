@@ -36,6 +36,12 @@ wait_iteration() {
 job="$tmp/status"
 mpirun $(mpirun_flags 3) "$COLAD" train --config configs/colad-tiny.yaml --max-iters 100000 --work-dir "$job" "${small[@]}" > "$tmp/status.log" 2>&1 &
 mpipid=$!
+# The first reply the job gives (nothing recorded yet: the nullable fields are null) must match the page too.
+for _ in $(seq 1 300); do
+  [ -s "$job/status-endpoint" ] && "$COLAD" status --work-dir "$job" --json --timeout 2 > "$tmp/early.json" 2>/dev/null && break
+  sleep 0.05
+done
+$PY Tests/Integration/check_status_doc.py docs/status-protocol.md "$tmp/early.json" || fail "the first status reply and docs/status-protocol.md disagree"
 wait_iteration "$job" 3 > /dev/null || fail "job never reached iteration 3"
 "$COLAD" status --work-dir "$job" > "$tmp/table.txt" || fail "colad status failed"
 grep -qE "phase (running|checkpointing)" "$tmp/table.txt" && grep -q "^rank" "$tmp/table.txt" || fail "status table incomplete: $(cat "$tmp/table.txt")"
@@ -52,12 +58,14 @@ assert len(s["ranks"]) == 2 and all(r["pid"] > 0 and r["heartbeat_age_s"] < 5 fo
 assert s["teacher"]["current"] in ("a", "b"), s["teacher"]
 print("distributed_status_faults: python client saw iteration", s["iteration"], "teacher", s["teacher"]["current"])
 PYEOF
+$PY Tests/Integration/check_status_doc.py docs/status-protocol.md "$tmp/py.json" || fail "the status reply and docs/status-protocol.md disagree"
 $PY docs/examples/status_client.py "$(cat "$job/status-endpoint")" stop wrong-token > "$tmp/ctl.json"
 grep -q '"ok": false' "$tmp/ctl.json" || fail "a control request with a wrong token was accepted"
 $PY Tests/Integration/send_garbage.py "$job" 5000000 || fail "send_garbage failed"
 "$COLAD" status --work-dir "$job" --request checkpoint > /dev/null || fail "control checkpoint with the token refused"
 sleep 1
 "$COLAD" status --work-dir "$job" --json > "$tmp/after.json" || fail "status after garbage failed"
+$PY Tests/Integration/check_status_doc.py docs/status-protocol.md "$tmp/after.json" || fail "the status reply and docs/status-protocol.md disagree"
 "$COLAD" status --work-dir "$job" --request stop > /dev/null || fail "control stop with the token refused"
 wait $mpipid || fail "the job did not survive the garbage or did not stop cleanly (exit $?)"
 grep -q "control: stop requested" "$tmp/status.log" || fail "stop request not logged"
