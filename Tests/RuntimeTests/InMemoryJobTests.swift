@@ -227,8 +227,10 @@ final class InMemoryJobTests: XCTestCase {
         XCTAssertNil(r.coordinatorError); XCTAssertTrue(r.replicaErrors.isEmpty, "\(r.replicaErrors)")
         XCTAssertEqual(try lines(dir), try lines(reference))
         let rejected = try XCTUnwrap(seen["rejected_messages"] as? [String: Any])
-        XCTAssertEqual(rejected["by_socket"] as? [String: Int], ["coordinator": 2, "rank 1 pair inbox": 0, "rank 2 pair inbox": 3], "\(rejected)")
-        XCTAssertEqual(rejected["by_kind"] as? [String: Int], ["unexpected": 3, "truncated": 1, "wrong_job": 1], "\(rejected)")
+        XCTAssertEqual(rejected["by_socket"] as? [String: Int], ["coordinator": 2, "status": 0, "rank 1 pair inbox": 0, "rank 2 pair inbox": 3], "\(rejected)")
+        let byKind = try XCTUnwrap(rejected["by_kind"] as? [String: Int])
+        XCTAssertEqual(Set(byKind.keys), Set(FrameRejection.allCases.map(\.rawValue)), "every kind is listed")
+        XCTAssertEqual(byKind.filter { $0.value > 0 }, ["unexpected": 3, "truncated": 1, "wrong_job": 1], "\(rejected)")
         let ranks = try XCTUnwrap(seen["ranks"] as? [[String: Any]])
         XCTAssertEqual(ranks.first?["host"] as? String, "mem", "the impostor did not replace rank 1")
     }
