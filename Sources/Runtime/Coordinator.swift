@@ -82,7 +82,7 @@ public final class Coordinator {
         workerSocket = try settings.transport.socket(.router, options: opts)
         workerEndpoint = try workerSocket.bind(settings.workerBind)
         let statusBind = settings.workerBind.hasPrefix("mem://") ? "mem://*" : config.distributed.statusBind
-        do { statusEndpoint = try statusSocket.bind(statusBind) } catch {
+        do { statusEndpoint = Coordinator.reachable(try statusSocket.bind(statusBind)) } catch {
             throw TrainingError("cannot bind the status endpoint \(statusBind): \(error)",
                                 hint: "set distributed.status_bind to a free address, e.g. tcp://127.0.0.1:0 for any free port")
         }
@@ -91,6 +91,13 @@ public final class Coordinator {
         token = (0..<16).map { _ in String(format: "%02x", g.next() & 0xFF) }.joined()
         ledger = Ledger(config: config, plan: plan, topology: settings.topology, start: 0, stopAfter: settings.stopAfter)
         workers = WorkerTable(topology: settings.topology, now: Date())
+    }
+
+    /// A status endpoint bound to every interface (tcp://0.0.0.0:PORT) is reached, from this
+    /// host and others, at the job's address; that is what status-endpoint records.
+    static func reachable(_ bound: String) -> String {
+        guard bound.hasPrefix("tcp://0.0.0.0:"), let address = try? HostInfo.jobAddress() else { return bound }
+        return "tcp://\(address):" + bound.dropFirst("tcp://0.0.0.0:".count)
     }
 
     var phase: JobPhase {
@@ -146,7 +153,8 @@ public final class Coordinator {
         journal = try Journal(config: config, workDir: settings.workDir, start: from.iteration, jobId: String(jobId, radix: 16), log: settings.log)
         settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.k) rank(s) per network, "
                      + "workers connect to \(advertisedWorkers ?? workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
-        try awaitWorkers(Welcome(startIteration: from.iteration, endIteration: ledger.end, resumeFrom: from.checkpoint?.path))
+        try awaitWorkers(Welcome(startIteration: from.iteration, endIteration: ledger.end, resumeFrom: from.checkpoint?.path,
+                                 coordinatorHost: HostInfo.name))
         try writeEndpointsJSON()   // now with every inbox (an external coordinator learns them from the hellos)
         settings.log(Journal.startLine(config, ledger: ledger, workDir: settings.workDir))
         var lastHeartbeat = Date.distantPast
@@ -159,6 +167,7 @@ public final class Coordinator {
                 broadcast(.heartbeat, iteration: ledger.next, payload: [])
             }
             countRefusedHandshakes()
+            answerProbe()
             try checkLiveness()
             publishSnapshot()
         }
@@ -253,9 +262,27 @@ public final class Coordinator {
 
     func checkLiveness() throws {
         let now = Date()
-        if let w = workers.silent(now: now, limit: 3 * config.distributed.heartbeatSeconds) {
-            throw JobFailure("\(w.name) sent no heartbeat for " + String(format: "%.1f s", now.timeIntervalSince(w.lastHeard))
-                             + " at iteration \(max(w.lastIteration + 1, ledger.next - 1)) (process died, was stopped, or the network dropped)")
+        let limit = 3 * config.distributed.heartbeatSeconds
+        // Gone for half a second (a replica that just said bye and closed is finished by then).
+        if let gone = workers.all.first(where: { !$0.finished && $0.unreachableSince.map { now.timeIntervalSince($0) > 0.5 } ?? false }) {
+            throw JobFailure("\(gone.name) closed its connection at iteration \(iterationOf(gone)) (its process ended)")
+        }
+        if let first = workers.silent(now: now, limit: limit) {
+            // Hosts whose every rank went silent together are lost as a whole, not one process.
+            let silent = workers.all.filter { !$0.finished && now.timeIntervalSince($0.lastHeard) > limit / 2 }
+            let lostHosts = Dictionary(grouping: silent, by: \.host).filter { host, ranks in
+                ranks.count > 1 && ranks.count == workers.all.filter { $0.host == host && !$0.finished }.count
+            }
+            let seconds = String(format: "%.1f s", now.timeIntervalSince(first.lastHeard))
+            if !lostHosts.isEmpty {
+                let hosts = lostHosts.keys.sorted().map { host in
+                    "\(host) (ranks " + lostHosts[host]!.map { "\($0.rank) \($0.network.rawValue)\($0.groupRank)" }.joined(separator: ", ") + ")"
+                }
+                throw JobFailure("lost contact with host\(hosts.count > 1 ? "s" : "") \(hosts.joined(separator: ", ")): silent since iteration "
+                                 + "\(lostHosts.values.joined().map(iterationOf).min()!) (no heartbeat for \(seconds); the host is unreachable, or its processes stopped)")
+            }
+            throw JobFailure("\(first.name) sent no heartbeat for \(seconds) at iteration \(iterationOf(first)) "
+                             + "(process died, was stopped, or the network dropped)")
         }
         // A stall: alive, but not delivering its statistics while the others wait (evaluation and
         // checkpointing excepted).
@@ -266,17 +293,32 @@ public final class Coordinator {
         }
     }
 
+    /// The iteration a replica was working on.
+    func iterationOf(_ w: WorkerTable.Worker) -> Int { max(w.lastIteration + 1, ledger.next - 1, 0) }
+
     // MARK: Sending
 
     func send(to identity: [UInt8], kind: MessageKind, iteration: Int, payload: [UInt8]) throws {
         try workerSocket.send([identity, Frame(type: kind.rawValue, jobId: jobId, iteration: iteration, sender: senderRank, payload: payload).encoded()])
     }
 
-    /// To every replica's main socket; a vanished peer is left to the liveness check.
+    /// To every replica's main socket (and heartbeats to its heartbeat socket too, which watches
+    /// the coordinator). A replica whose connection is gone (ROUTER_MANDATORY: the send fails) is
+    /// marked for the liveness check.
     func broadcast(_ kind: MessageKind, iteration: Int, payload: [UInt8]) {
         for w in workers.all where w.joined && !w.finished {
-            try? send(to: w.identity, kind: kind, iteration: iteration, payload: payload)
+            do { try send(to: w.identity, kind: kind, iteration: iteration, payload: payload) } catch let e as TransportError where e.code == EHOSTUNREACH {
+                workers.update(w.rank) { $0.unreachableSince = $0.unreachableSince ?? Date() }
+            } catch {}
+            if kind == .heartbeat, let h = w.heartbeatIdentity { try? send(to: h, kind: kind, iteration: iteration, payload: payload) }
         }
+    }
+
+    /// mpirun's SIGTERM: which replicas' connections are gone (asked through the snapshot).
+    func answerProbe() {
+        guard snapshot.takeProbeRequest() else { return }
+        broadcast(.heartbeat, iteration: ledger.next, payload: [])
+        snapshot.reportProbe(workers.all.filter { $0.unreachableSince != nil && !$0.finished }.map(\.name))
     }
 
     /// Tells every replica's heartbeat thread that the job is over (external coordinator).
@@ -309,11 +351,14 @@ public final class Coordinator {
     }
 }
 
-/// What a signal handler may read: the iteration and the replicas' identities.
+/// What a signal handler may read and ask: the iteration, the replicas' identities, and (asked
+/// through `probe`) which replicas' connections are gone.
 public final class CoordinatorSnapshot: @unchecked Sendable {
     private let lock = NSLock()
     private var iteration = 0
     private var workers: [(rank: Int, name: String, host: String, pid: Int)] = []
+    private var probeRequested = false
+    private var probed: [String]?
 
     func update(iteration: Int, workers: [(rank: Int, name: String, host: String, pid: Int)]) {
         lock.lock(); defer { lock.unlock() }
@@ -321,14 +366,32 @@ public final class CoordinatorSnapshot: @unchecked Sendable {
         if self.workers.count != workers.count || self.workers.contains(where: { $0.pid == 0 }) { self.workers = workers }
     }
 
+    func takeProbeRequest() -> Bool { lock.lock(); defer { lock.unlock() }; let r = probeRequested; probeRequested = false; return r }
+    func reportProbe(_ gone: [String]) { lock.lock(); probed = gone; lock.unlock() }
+
+    /// Asks the coordinator's loop which replicas' connections are gone; nil if it does not answer in time.
+    public func probe(waiting seconds: Double) -> [String]? {
+        lock.lock(); probeRequested = true; probed = nil; lock.unlock()
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            lock.lock(); let p = probed; lock.unlock()
+            if let p { return p }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return nil
+    }
+
     /// When mpirun ends the job because a rank exited (it sends SIGTERM to the others): one line
-    /// naming the rank (found among this host's replicas by pid), host and iteration.
+    /// naming the rank (the replicas whose connections closed; else those of this host that are
+    /// gone, by pid), host and iteration.
     public func terminationLine() -> String {
+        let gone = probe(waiting: 0.5) ?? []
         lock.lock(); let it = iteration, ws = workers; lock.unlock()
         let host = HostInfo.name
-        let gone = ws.filter { $0.host == host && $0.pid > 0 && kill(pid_t($0.pid), 0) != 0 }
-        let who = gone.isEmpty ? "a worker rank on another host (see mpirun's message)"
-            : gone.map { "rank \($0.rank) (\($0.name), host \($0.host), pid \($0.pid))" }.joined(separator: ", ")
+        let local = ws.filter { $0.host == host && $0.pid > 0 && kill(pid_t($0.pid), 0) != 0 }
+            .map { "rank \($0.rank) (\($0.name), host \($0.host), pid \($0.pid))" }
+        let who = !gone.isEmpty ? gone.joined(separator: ", ") : !local.isEmpty ? local.joined(separator: ", ")
+            : "a rank whose host did not say (see mpirun's message)"
         return "colad: job failed: \(who) exited during iteration \(it); mpirun ended the job"
     }
 }

@@ -28,12 +28,16 @@ public enum DistributedJob {
     public struct Hooks: Sendable {
         /// On the coordinator rank, once it exists (e.g. to name a dead rank on mpirun's SIGTERM).
         public var coordinatorStarted: @Sendable (CoordinatorSnapshot) -> Void
-        /// On a replica, when the coordinator ends the job while this replica may be blocked
-        /// (e.g. in an all-reduce): the CLI ends the process.
-        public var coordinatorAborted: @Sendable (String) -> Void
+        /// On a replica, once it runs (e.g. to ask on mpirun's SIGTERM whether the coordinator is gone).
+        public var replicaStarted: @Sendable (ReplicaWatch) -> Void
+        /// On a replica, from its watch thread: the job is over for it (the coordinator ended it,
+        /// or is gone) while its main thread may be blocked, e.g. in an all-reduce whose peer is
+        /// gone. The text names the cause; the CLI ends the process.
+        public var replicaMustEnd: @Sendable (ReplicaWatch, String) -> Void
         public init(coordinatorStarted: @escaping @Sendable (CoordinatorSnapshot) -> Void = { _ in },
-                    coordinatorAborted: @escaping @Sendable (String) -> Void = { _ in }) {
-            self.coordinatorStarted = coordinatorStarted; self.coordinatorAborted = coordinatorAborted
+                    replicaStarted: @escaping @Sendable (ReplicaWatch) -> Void = { _ in },
+                    replicaMustEnd: @escaping @Sendable (ReplicaWatch, String) -> Void = { _, _ in }) {
+            self.coordinatorStarted = coordinatorStarted; self.replicaStarted = replicaStarted; self.replicaMustEnd = replicaMustEnd
         }
     }
 
@@ -104,15 +108,18 @@ public enum DistributedJob {
                                   peer: (rank: Int, endpoint: String)?, group: GroupReducer?, hooks: Hooks,
                                   log: @escaping @Sendable (String) -> Void) throws {
         let job = JobIdentity()
-        func failure(_ e: Error) -> RankFailure {
-            RankFailure(rank: placement.rank, name: "\(placement.network.rawValue)\(placement.groupRank)", host: settings.host, cause: e)
-        }
+        let shortName = "\(placement.network.rawValue)\(placement.groupRank)"
+        func failure(_ e: Error) -> RankFailure { RankFailure(rank: placement.rank, name: shortName, host: settings.host, cause: e) }
+        let watchBox = WatchBox()
         let coordinator: SocketCoordinatorLink
         do {
-            coordinator = try SocketCoordinatorLink(settings, endpoint: coordinatorEndpoint, coordinatorRank: topology.coordinatorRank,
-                                                    job: job, onAbort: hooks.coordinatorAborted, log: log)
+            coordinator = try SocketCoordinatorLink(settings, endpoint: coordinatorEndpoint, coordinatorRank: topology.coordinatorRank, job: job,
+                                                    onEnd: { reason in if let w = watchBox.watch { hooks.replicaMustEnd(w, reason) } }, log: log)
         } catch { throw failure(error) }
         defer { coordinator.close() }
+        let watch = ReplicaWatch(heartbeat: coordinator.heartbeat, name: "rank \(placement.rank) (\(shortName), host \(settings.host))")
+        watchBox.watch = watch
+        hooks.replicaStarted(watch)
         var replica: Replica?
         do {
             let pair = try peer.map { try SocketPairLink(settings, inbox: inbox, peerRank: $0.rank, peerEndpoint: $0.endpoint, job: job, log: log) }
@@ -134,6 +141,8 @@ public enum DistributedJob {
     }
 }
 
+final class WatchBox: @unchecked Sendable { var watch: ReplicaWatch? }
+
 /// This process's socket endpoints: Unix-domain sockets when the whole job is on one host
 /// (measured ~15% faster than loopback TCP for the decision round trip, colad bench comm), TCP
 /// otherwise, bound to the job's interface only (COLAD_IFACE, else the first non-loopback
@@ -141,19 +150,16 @@ public enum DistributedJob {
 final class Endpoints {
     let oneHost: Bool
     let advertise: String
-    var socketFiles: [String] = []
 
     init(oneHost: Bool) throws {
         self.oneHost = oneHost
         advertise = oneHost ? "127.0.0.1" : try HostInfo.jobAddress()
+        if oneHost { SocketFiles.removeStale() }
     }
 
     func local(_ tag: String) -> String {
         guard oneHost else { return "tcp://\(advertise):0" }
-        let path = "\(NSTemporaryDirectory())colad-\(HostInfo.pid)-\(tag).sock"
-        try? FileManager.default.removeItem(atPath: path)
-        socketFiles.append(path)
-        return "ipc://\(path)"
+        return "ipc://" + SocketFiles.claim("colad-\(HostInfo.pid)-\(tag).sock")
     }
 
     func advertised(_ endpoint: String) -> String {
@@ -161,6 +167,37 @@ final class Endpoints {
         return "tcp://\(advertise)\(endpoint[colon...])"
     }
 
-    /// libzmq leaves a bound ipc socket's file behind when the process exits without closing it.
-    func removeSocketFiles() { for p in socketFiles { try? FileManager.default.removeItem(atPath: p) } }
+    func removeSocketFiles() { SocketFiles.removeAll() }
+}
+
+/// The ipc socket files of this process. libzmq leaves a bound socket's file behind when the
+/// process ends without closing it, so they are removed on every way out: normal end, thrown
+/// failure, and the CLI's abort paths (`removeAll`); files left by a process that was killed
+/// are removed by the next job on this host (`removeStale`).
+public enum SocketFiles {
+    nonisolated(unsafe) private static var paths: [String] = []
+    private static let lock = NSLock()
+
+    /// The path for `name` in the temporary directory, cleared and remembered for removal.
+    static func claim(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + name
+        try? FileManager.default.removeItem(atPath: path)
+        lock.lock(); paths.append(path); lock.unlock()
+        return path
+    }
+
+    public static func removeAll() {
+        lock.lock(); let ps = paths; paths = []; lock.unlock()
+        for p in ps { unlink(p) }
+    }
+
+    /// colad-PID-*.sock files whose process is gone.
+    static func removeStale() {
+        let dir = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix("colad-") && name.hasSuffix(".sock") {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(dir + name)
+        }
+    }
 }

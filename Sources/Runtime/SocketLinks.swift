@@ -60,14 +60,16 @@ public final class SocketCoordinatorLink: CoordinatorLink {
     let socket: MessageSocket
     let heartbeat = HeartbeatThread()
     let job: JobIdentity
-    let onAbort: @Sendable (String) -> Void
+    let onEnd: @Sendable (String) -> Void
     var counters = RejectionCounters()
     let log: @Sendable (String) -> Void
 
+    /// `onEnd`: called from the heartbeat thread when the job is over for this replica (the
+    /// coordinator ended it or is gone) — the caller's policy, e.g. ending the process.
     init(_ settings: LinkSettings, endpoint: String, coordinatorRank: Int?, job: JobIdentity,
-         onAbort: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) throws {
+         onEnd: @escaping @Sendable (String) -> Void, log: @escaping @Sendable (String) -> Void) throws {
         s = settings; self.endpoint = endpoint; self.coordinatorRank = coordinatorRank ?? -1; self.job = job
-        self.onAbort = onAbort; self.log = log
+        self.onEnd = onEnd; self.log = log
         var opts = settings.coordinatorClientOptions
         opts.identity = Array("w\(settings.rank)".utf8)
         opts.lingerSeconds = 2   // the bye or failure sent just before close still goes out
@@ -94,7 +96,10 @@ public final class SocketCoordinatorLink: CoordinatorLink {
             }
             job.id = f.jobId
             try heartbeat.start(transport: s.transport, endpoint: endpoint, rank: s.rank, jobId: f.jobId, interval: s.heartbeatSeconds,
-                                options: s.coordinatorClientOptions, onAbort: onAbort)
+                                options: s.coordinatorClientOptions,
+                                watch: .init(coordinatorRank: coordinatorRank, coordinatorHost: welcome.coordinatorHost.isEmpty ? "?" : welcome.coordinatorHost,
+                                             deadline: 3 * s.heartbeatSeconds),
+                                onEnd: onEnd)
             return welcome
         }
         throw TrainingError("rank \(s.rank) (host \(s.host)): no welcome from the coordinator at \(endpoint) within \(Int(s.startupSeconds)) s",
@@ -141,7 +146,7 @@ public final class SocketCoordinatorLink: CoordinatorLink {
     public var rejected: [String: Int] { counters.counts }
 
     func checkAborted() throws {
-        if let reason = heartbeat.aborted { throw TrainingError("rank \(s.rank): the coordinator ended the job: \(reason)") }
+        if let reason = heartbeat.endedReason { throw TrainingError("rank \(s.rank): \(reason)") }
     }
 
     func count(_ r: FrameRejection) {

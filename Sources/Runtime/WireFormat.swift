@@ -72,12 +72,14 @@ extension Hello {
 }
 
 extension Welcome {
-    func encode() -> [UInt8] { var w = ByteWriter(); w.i64(startIteration); w.i64(endIteration); w.string(resumeFrom ?? ""); return w.bytes }
+    func encode() -> [UInt8] {
+        var w = ByteWriter(); w.i64(startIteration); w.i64(endIteration); w.string(resumeFrom ?? ""); w.string(coordinatorHost); return w.bytes
+    }
     static func decode(_ b: [UInt8]) throws -> Welcome {
         var r = ByteReader(b)
-        let start = try r.i64(), end = try r.i64(), dir = try r.string()
+        let start = try r.i64(), end = try r.i64(), dir = try r.string(), host = try r.string()
         try r.finish()
-        return Welcome(startIteration: start, endIteration: end, resumeFrom: dir.isEmpty ? nil : dir)
+        return Welcome(startIteration: start, endIteration: end, resumeFrom: dir.isEmpty ? nil : dir, coordinatorHost: host)
     }
 }
 

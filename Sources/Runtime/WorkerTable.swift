@@ -25,6 +25,8 @@ struct WorkerTable {
         var times: [String: Double] = [:]
         var rejected: [String: Int] = [:]
         var finished = false
+        /// Since when sends to its main socket fail: its connection is gone.
+        var unreachableSince: Date?
 
         var joined: Bool { !identity.isEmpty }
         /// "rank 2 (b0, host vm, pid 4711)".

@@ -146,6 +146,16 @@ public enum Checkpoint {
         if let optimizer, let velocity { try optimizer.restore(velocity: velocity, steps: steps) }
     }
 
+    /// Removes `.NAME.tmp-PID-…` files (an atomic write cut short, e.g. of `latest` by a kill)
+    /// whose writing process is gone. Complete files are never touched.
+    public static func removeStaleTemporaries(in root: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix(".") {
+            guard let r = name.range(of: ".tmp-"), let pid = Int32(name[r.upperBound...].split(separator: "-").first ?? ""),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
+        }
+    }
+
     /// Removes all but the newest `keep` complete checkpoint directories (never `latest`).
     public static func prune(_ root: URL, keep: Int) {
         guard keep > 0, let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return }
@@ -170,8 +180,9 @@ public struct LaunchStart: Equatable {
 
     public static func find(resume: Bool, config: TrainingConfig, workDir: URL, log: (String) -> Void) throws -> LaunchStart {
         var start = LaunchStart()
-        guard resume else { return start }
         let root = workDir.appendingPathComponent("checkpoints")
+        Checkpoint.removeStaleTemporaries(in: root)
+        guard resume else { return start }
         guard let dir = try Checkpoint.latest(in: root) else {
             log("resume: no checkpoint in \(root.path); starting from scratch")
             return start

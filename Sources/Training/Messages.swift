@@ -26,8 +26,11 @@ public struct Welcome: Equatable, Sendable {
     public var endIteration: Int
     /// Checkpoint directory to restore from before the first iteration (resume).
     public var resumeFrom: String?
-    public init(startIteration: Int, endIteration: Int, resumeFrom: String?) {
+    /// The coordinator's host (for messages naming it).
+    public var coordinatorHost: String
+    public init(startIteration: Int, endIteration: Int, resumeFrom: String?, coordinatorHost: String = "") {
         self.startIteration = startIteration; self.endIteration = endIteration; self.resumeFrom = resumeFrom
+        self.coordinatorHost = coordinatorHost
     }
 }
 

@@ -124,6 +124,7 @@ final class MemorySocket: MessageSocket {
 
     /// The in-memory transport has no handshake (and no CURVE): nobody is refused there.
     func takeHandshakeFailures() -> Int { 0 }
+    func takeDisconnects() -> Int { 0 }
 
     func receiveNow() throws -> [[UInt8]]? {
         locked { queue.isEmpty ? nil : queue.removeFirst() }

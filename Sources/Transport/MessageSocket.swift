@@ -20,6 +20,8 @@ public protocol MessageSocket: AnyObject {
     func receiveNow() throws -> [[UInt8]]?
     /// Peers refused at the handshake since the last call (CURVE servers; 0 otherwise).
     func takeHandshakeFailures() -> Int
+    /// Connections closed since the last call (sockets made with `watchDisconnects`; 0 otherwise).
+    func takeDisconnects() -> Int
     func close()
 }
 

@@ -42,6 +42,9 @@ public struct SocketOptions: Sendable {
     public var lingerSeconds: Double = 0
     /// CURVE security (Curve.swift); nil = plain (the status socket, the in-memory transport).
     public var curve: CurveRole? = nil
+    /// Report this socket's connections closing (`takeDisconnects`): a connecting socket whose
+    /// peer process ended, or whose network dropped for longer than the ZMTP heartbeat timeout.
+    public var watchDisconnects = false
     /// DEALER/ROUTER routing identity (set before connect).
     public var identity: [UInt8]? = nil
     public init() {}
@@ -51,8 +54,10 @@ public final class ZMQSocket {
     let handle: UnsafeMutableRawPointer
     public let kind: SocketKind
     private var closed = false
-    /// A CURVE server's monitor: a PAIR receiving its failed-handshake events.
+    /// The socket's monitor (CURVE servers: failed handshakes; `watchDisconnects`: closed
+    /// connections): a PAIR receiving the events, drained by the socket's thread.
     private var monitor: UnsafeMutableRawPointer?
+    private var pendingHandshakeFailures = 0, pendingDisconnects = 0
     private static let monitors = ManagedAtomicCounter()
 
     public init(_ kind: SocketKind, options: SocketOptions = SocketOptions(), context: ZMQContext = .shared) throws {
@@ -77,12 +82,17 @@ public final class ZMQSocket {
             try set(ZMQ_CURVE_SERVER, Int32(1))
             try setBytes(ZMQ_CURVE_SECRETKEY, keys.secretKey)
             try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8))
-            try startMonitor(context)
         case .client(let keys, let serverKey)?:
             try setBytes(ZMQ_CURVE_SERVERKEY, serverKey)
             try setBytes(ZMQ_CURVE_PUBLICKEY, keys.publicKey)
             try setBytes(ZMQ_CURVE_SECRETKEY, keys.secretKey)
         }
+        var events: Int32 = 0
+        if case .server? = options.curve {
+            events |= ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        }
+        if options.watchDisconnects { events |= ZMQ_EVENT_DISCONNECTED }
+        if events != 0 { try startMonitor(context, events: events) }
     }
 
     deinit { close() }
@@ -102,11 +112,10 @@ public final class ZMQSocket {
         }
     }
 
-    /// Failed handshakes (no encryption, another server key, a client key the ZAP handler
-    /// refuses) are reported as monitor events on an inproc PAIR this socket's thread drains.
-    private func startMonitor(_ context: ZMQContext) throws {
+    /// Socket events (a failed handshake: no encryption, another server key, a client key the ZAP
+    /// handler refuses; a closed connection) arrive on an inproc PAIR this socket's thread drains.
+    private func startMonitor(_ context: ZMQContext, events: Int32) throws {
         let endpoint = "inproc://colad-monitor-\(ZMQSocket.monitors.next())"
-        let events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
         guard zmq_socket_monitor(handle, endpoint, events) == 0, let pair = zmq_socket(context.handle, ZMQ_PAIR) else {
             throw TransportError(call: "zmq_socket_monitor", code: colad_errno(), endpoint: endpoint)
         }
@@ -116,15 +125,29 @@ public final class ZMQSocket {
 
     /// Peers that failed the CURVE handshake since the last call (0 for a socket without CURVE).
     public func takeHandshakeFailures() -> Int {
-        guard let monitor else { return 0 }
-        var n = 0
+        drainMonitor()
+        defer { pendingHandshakeFailures = 0 }
+        return pendingHandshakeFailures
+    }
+
+    /// Connections closed since the last call (only with `watchDisconnects`).
+    public func takeDisconnects() -> Int {
+        drainMonitor()
+        defer { pendingDisconnects = 0 }
+        return pendingDisconnects
+    }
+
+    /// An event is two frames: (event u16, value u32), then the peer's address.
+    private func drainMonitor() {
+        guard let monitor else { return }
         while true {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
             defer { zmq_msg_close(&msg) }
-            guard zmq_msg_recv(&msg, monitor, ZMQ_DONTWAIT) >= 0 else { return n }
-            // An event is two frames: (event u16, value u32), then the peer's address.
-            if zmq_msg_more(&msg) == 0 { n += 1 }
+            guard zmq_msg_recv(&msg, monitor, ZMQ_DONTWAIT) >= 0 else { return }
+            guard zmq_msg_more(&msg) != 0, zmq_msg_size(&msg) >= 2 else { continue }
+            let event = Int32(UInt16(zmq_msg_data(&msg)!.loadUnaligned(as: UInt16.self)))
+            if event == ZMQ_EVENT_DISCONNECTED { pendingDisconnects += 1 } else { pendingHandshakeFailures += 1 }
         }
     }
 

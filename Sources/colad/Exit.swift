@@ -3,6 +3,21 @@
 // (ArgumentParser). A failed multi-process job is ended for every rank with MPI_Abort.
 import CMPI
 import Foundation
+import Runtime
+
+/// The first failure line of this process is printed; later ones (another thread reaching the
+/// same end a moment later) are not, so the job's log starts with the cause.
+private let failureLine = FirstLine()
+private final class FirstLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var printed = false
+    func print(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard !printed else { return }
+        printed = true
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
 
 /// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.
 func fail(_ error: Error) -> Never {
@@ -12,20 +27,26 @@ func fail(_ error: Error) -> Never {
 
 /// Prints one line to stderr (e.g. "colad: job failed: …") and exits 1.
 func failJob(_ line: String) -> Never {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    failureLine.print(line)
+    SocketFiles.removeAll()
     exit(1)
 }
 
 /// Prints one line to stderr and ends every process of the MPI job (mpirun kills the others).
+/// MPI_Abort needs mpirun: on a host cut off from it, it may never return, so a watchdog ends
+/// this process 2 s later regardless — a partition never leaves it behind.
 func abortJob(_ line: String) -> Never {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    failureLine.print(line)
+    SocketFiles.removeAll()
+    Thread.detachNewThread { Thread.sleep(forTimeInterval: 2); _exit(1) }
     MPI_Abort(colad_mpi_comm_world(), 1)
-    exit(1)
+    _exit(1)
 }
 
-/// Prints one line to stderr and ends this process at once, from any thread, without running
-/// cleanup (the main thread may be blocked in MPI).
-func endProcessNow(_ line: String) -> Never {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+/// Ends this process when mpirun ends the job (SIGTERM), after printing `line` if there is one
+/// (only the ranks that know the cause speak; the others end quietly).
+func endOnSignal(_ line: String?) -> Never {
+    if let line { failureLine.print(line) }
+    SocketFiles.removeAll()
     _exit(1)
 }

@@ -47,7 +47,8 @@ struct TrainCommand: ParsableCommand {
                 do {
                     try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
                                            hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
-                                                        coordinatorAborted: { endProcessNow("colad: rank \(rank): the coordinator ended the job: \($0)") }),
+                                                        replicaStarted: { nameLostCoordinatorOnSIGTERM($0) },
+                                                        replicaMustEnd: { watch, reason in abortJob("colad: \(watch.name): \(reason)") }),
                                            log: { print(prefix + $0) })
                 } catch let e as RankFailure {
                     abortJob("colad: \(e)")
@@ -70,9 +71,19 @@ struct TrainCommand: ParsableCommand {
 /// On the coordinator rank: when mpirun ends the job because a rank exited (it sends SIGTERM to
 /// the others), print one line naming the rank, host and iteration, then end.
 private func nameDeadRankOnSIGTERM(_ snapshot: CoordinatorSnapshot) {
+    onSIGTERM { endOnSignal(snapshot.terminationLine()) }
+}
+
+/// On a replica: when mpirun ends the job because the coordinator's process ended, name it
+/// (the coordinator cannot); otherwise end quietly (the coordinator names the cause).
+private func nameLostCoordinatorOnSIGTERM(_ watch: ReplicaWatch) {
+    onSIGTERM { endOnSignal(watch.reasonToEnd(waiting: 0.3).map { "colad: \(watch.name): \($0); mpirun ended the job" }) }
+}
+
+private func onSIGTERM(_ handler: @escaping @Sendable () -> Void) {
     signal(SIGTERM, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-    source.setEventHandler { endProcessNow(snapshot.terminationLine()) }
+    source.setEventHandler(handler: handler)
     source.resume()
     signalSources.append(source)
 }

@@ -12,6 +12,8 @@ cd "$(dirname "$0")/../.."
 source launch/env.sh
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
+# The job's ipc socket files live here, so a killed rank's files go with the test's directory.
+mkdir -p "$tmp/sock"; export TMPDIR="$tmp/sock"
 cleanup() { pkill -9 -f "work-dir $tmp" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 small=(--set data.train_size=64 --set data.val_size=8 --set data.image_size=64 --set train.warmup_iters=1
@@ -103,7 +105,7 @@ set +e; wait $mpipid; rc=$?; set -e
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$rc" -ne 0 ] || fail "killed worker: exit code 0"
 [ "$ms" -le 10000 ] || fail "killed worker: job took ${ms} ms to end"
-grep -E "colad: job failed: rank ${victim#* } \(b0, host [^,]+, pid ${victim% *}\) exited during iteration [0-9]+" "$tmp/kill.log" \
+grep -E "colad: job failed: rank ${victim#* } \(b0, host [^,]+, pid ${victim% *}\) (exited during|closed its connection at) iteration [0-9]+" "$tmp/kill.log" \
   || fail "no line naming the killed rank"
 latest=$(cat "$job/checkpoints/latest")
 "$COLAD" eval --config configs/colad-tiny.yaml --checkpoint "$job/checkpoints/$latest" --network b "${small[@]}" --json > "$tmp/eval.json" \

@@ -43,3 +43,32 @@ final class ChannelKeysTests: XCTestCase {
         }
     }
 }
+
+/// Leftovers of killed processes are removed by the next start, and only theirs.
+final class LeftoversTests: XCTestCase {
+    /// A pid that is certainly not running: a child that has exited and been reaped.
+    func deadPid() -> Int32 {
+        let p = Process(); p.executableURL = URL(fileURLWithPath: "/bin/true"); try? p.run(); p.waitUntilExit()
+        return p.processIdentifier
+    }
+
+    func testStaleSocketFilesAndTemporariesGoLiveOnesStay() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("colad-leftovers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dead = deadPid(), live = getpid()
+        for name in [".latest.tmp-\(dead)-123", ".latest.tmp-\(live)-456", "latest", "iter_0000002"] {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data("x".utf8))
+        }
+        Checkpoint.removeStaleTemporaries(in: dir)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), [".latest.tmp-\(live)-456", "latest", "iter_0000002"])
+
+        let tmp = NSTemporaryDirectory()
+        let stale = tmp + "colad-\(dead)-inbox.sock", mine = tmp + "colad-\(live)-test-inbox.sock"
+        for p in [stale, mine] { FileManager.default.createFile(atPath: p, contents: nil) }
+        defer { unlink(mine) }
+        SocketFiles.removeStale()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead process's socket file is removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mine), "a live process's is not")
+    }
+}

@@ -258,7 +258,7 @@ final class InMemoryJobTests: XCTestCase {
                 let s = LinkSettings(transport: transport, timeoutSeconds: 5, heartbeatSeconds: 0.2, startupSeconds: 10,
                                      maxPayload: 1 << 20, rank: rank, host: "mem")
                 guard let link = try? SocketCoordinatorLink(s, endpoint: coordinator.workerEndpoint, coordinatorRank: 0, job: JobIdentity(),
-                                                            onAbort: { _ in }, log: { _ in }) else { return }
+                                                            onEnd: { _ in }, log: { _ in }) else { return }
                 defer { link.close() }
                 let net: NetworkID = rank == 1 ? .a : .b
                 _ = try? link.join(Hello(network: net, groupRank: 0, host: "mem", pid: rank, inbox: ""))
