@@ -99,6 +99,9 @@ public struct KeyFile: Sendable {
         }
     }
 
+    /// Removes the file (the coordinator, when its job ends: the workers' secret does not outlive it).
+    public static func remove(from workDir: URL) { unlink(workDir.appendingPathComponent(name).path) }
+
     /// Waits (bounded) for the coordinator to write the file.
     public static func read(in workDir: URL, waiting seconds: Double) throws -> KeyFile {
         let url = workDir.appendingPathComponent(name)

@@ -59,6 +59,9 @@ public final class Coordinator {
     var ledger: Ledger
     var journal: Journal?
     var workers: WorkerTable
+    /// When the ledger last moved (statistics, a decision, a record): a job where no rank delivers
+    /// anything for timeout_seconds is stuck even if every rank still heartbeats.
+    var progressAt = Date()
     var done = false
     var firstError: String?
     var rejected = RejectionCounters()          // at the worker socket (incl. refused handshakes)
@@ -74,10 +77,15 @@ public final class Coordinator {
         plan = ModePlan(config)
         maxPayload = config.distributed.maxMessageBytes
         senderRank = settings.topology.coordinatorRank ?? -1
+        // Sends never block the loop: a peer whose queue is full is skipped (a replica that far
+        // behind is left to the liveness check; a status client that does not read its replies
+        // loses them), so heartbeats keep going out.
         var opts = SocketOptions()
-        opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
         opts.heartbeatSeconds = config.distributed.heartbeatSeconds
+        opts.sendTimeoutSeconds = 0
+        opts.maxMessageBytes = Coordinator.statusPayloadLimit + Frame.headerSize
         statusSocket = try settings.transport.socket(.router, options: opts)   // plain: read-only queries, token for control
+        opts.maxMessageBytes = config.distributed.maxMessageBytes + Frame.headerSize
         opts.curve = settings.keys?.coordinatorServer
         workerSocket = try settings.transport.socket(.router, options: opts)
         workerEndpoint = try workerSocket.bind(settings.workerBind)
@@ -123,7 +131,6 @@ public final class Coordinator {
         guard fm.createFile(atPath: tokenURL.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw TrainingError("cannot write \(tokenURL.path)", hint: "check the work dir's permissions")
         }
-        try writeAtomically(Data(config.resolvedYAML().utf8), to: settings.workDir.appendingPathComponent("config.yaml"))
     }
 
     /// WORK_DIR/endpoints.json: the worker endpoint, the status endpoint and the pair inboxes.
@@ -147,17 +154,18 @@ public final class Coordinator {
 
     func runLoop() throws {
         try writeEndpointFiles()
-        let from = try LaunchStart.find(resume: settings.resume, config: config, workDir: settings.workDir, log: settings.log)
-        ledger = Ledger(config: config, plan: plan, topology: settings.topology, start: from.iteration, stopAfter: settings.stopAfter,
-                        history: from.history)
-        journal = try Journal(config: config, workDir: settings.workDir, start: from.iteration, jobId: String(jobId, radix: 16), log: settings.log)
+        let launch = try Launch.open(config: config, plan: plan, topology: settings.topology, workDir: settings.workDir, resume: settings.resume,
+                                     stopAfter: settings.stopAfter, jobId: String(jobId, radix: 16), log: settings.log)
+        ledger = launch.ledger
+        journal = launch.journal
         settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.k) rank(s) per network, "
                      + "workers connect to \(advertisedWorkers ?? workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
-        try awaitWorkers(Welcome(startIteration: from.iteration, endIteration: ledger.end, resumeFrom: from.checkpoint?.path,
-                                 coordinatorHost: HostInfo.name))
+        try awaitWorkers(launch.welcome(coordinatorHost: HostInfo.name))
         try writeEndpointsJSON()   // now with every inbox (an external coordinator learns them from the hellos)
         settings.log(Journal.startLine(config, ledger: ledger, workDir: settings.workDir))
         var lastHeartbeat = Date.distantPast
+        progressAt = Date()
+        publishSnapshot()
         while !workers.allFinished {
             let ready = try settings.transport.poll([workerSocket, statusSocket], timeout: 0.05)
             if ready[0] { try drainWorkers() }
@@ -165,11 +173,10 @@ public final class Coordinator {
             if Date().timeIntervalSince(lastHeartbeat) >= config.distributed.heartbeatSeconds {
                 lastHeartbeat = Date()
                 broadcast(.heartbeat, iteration: ledger.next, payload: [])
+                countRefusedHandshakes()
             }
-            countRefusedHandshakes()
             answerProbe()
             try checkLiveness()
-            publishSnapshot()
         }
         let finals = journal!.finish()
         done = true
@@ -197,7 +204,11 @@ public final class Coordinator {
             if ready[1] { drainStatus() }
             countRefusedHandshakes()
         }
-        for w in workers.all { try send(to: w.identity, kind: .welcome, iteration: welcome.startIteration, payload: welcome.encode()) }
+        for w in workers.all {
+            do { try send(to: w.identity, kind: .welcome, iteration: welcome.startIteration, payload: welcome.encode()) } catch {
+                throw JobFailure("\(w.name) said hello but cannot be welcomed (\(error)): its connection closed during start-up")
+            }
+        }
     }
 
     // MARK: Messages from replicas
@@ -237,13 +248,14 @@ public final class Coordinator {
         let message = try WorkerMessage(kind: kind, payload: f.payload)
         switch message {
         case .stats:
-            workers.update(r) { $0.phase = .training }
+            workers.update(r) { $0.setPhase(.training, at: now) }
+            progressAt = now
         case .report(let rep):
             workers.update(r) { $0.lastIteration = f.iteration; $0.times = rep.times; $0.rejected = rep.rejected }
         case .failure(let text):
             throw JobFailure("\(workers[r]!.name) failed at iteration \(f.iteration): \(text)")
         case .bye:
-            workers.update(r) { $0.finished = true; $0.phase = .finished }
+            workers.update(r) { $0.finished = true; $0.setPhase(.finished, at: now) }
         case .saved, .evaluated:
             break
         }
@@ -252,6 +264,7 @@ public final class Coordinator {
 
     /// Decisions go to every replica; the rest to the journal (a failure there ends the job).
     func apply(_ events: [LedgerEvent]) throws {
+        if !events.isEmpty { progressAt = Date(); publishSnapshot() }
         for e in events {
             if case .decision(let t, let d) = e { broadcast(.decision, iteration: t, payload: d.encode()); continue }
             do { try journal?.write(e) } catch { throw JobFailure("coordinator: \(error)") }
@@ -284,14 +297,34 @@ public final class Coordinator {
             throw JobFailure("\(first.name) sent no heartbeat for \(seconds) at iteration \(iterationOf(first)) "
                              + "(process died, was stopped, or the network dropped)")
         }
-        // A stall: alive, but not delivering its statistics while the others wait (evaluation and
-        // checkpointing excepted).
-        if let waiting = ledger.awaitingStats(), now.timeIntervalSince(waiting.since) > config.distributed.timeoutSeconds,
-           let w = waiting.missing.compactMap({ workers[$0] }).first(where: { $0.phase != .evaluating && $0.phase != .checkpointing }) {
-            throw JobFailure("\(w.name) stalled at iteration \(waiting.iteration): no statistics for "
-                             + "\(Int(config.distributed.timeoutSeconds)) s while the other ranks waited (distributed.timeout_seconds)")
+        // A stall: alive, but not delivering its statistics while the others wait. A rank that
+        // evaluates or checkpoints is given longer (its phase tells; a rank just back from one is
+        // given timeout_seconds from then), but not forever.
+        let timeout = config.distributed.timeoutSeconds
+        if let waiting = ledger.awaitingStats() {
+            for w in waiting.missing.compactMap({ workers[$0] }) {
+                let busy = w.phase == .evaluating || w.phase == .checkpointing
+                let since = max(waiting.since, w.phaseSince)
+                if now.timeIntervalSince(since) > (busy ? Coordinator.busyFactor * timeout : timeout) {
+                    throw JobFailure("\(w.name) stalled at iteration \(waiting.iteration): no statistics for "
+                                     + "\(Int(now.timeIntervalSince(since))) s while the other ranks waited"
+                                     + (busy ? " (\(w.phase.name) since then)" : "") + " (distributed.timeout_seconds)")
+                }
+            }
+        }
+        // Stuck as a whole: every rank alive, none delivering (e.g. all blocked in an all-reduce).
+        if now.timeIntervalSince(progressAt) > Coordinator.busyFactor * timeout, workers.all.allSatisfy({ $0.joined && !$0.finished }) {
+            let reports = ledger.awaitingReports().map { " (no report for iteration \($0.iteration) from ranks \($0.missing.map(String.init).joined(separator: ", ")))" } ?? ""
+            throw JobFailure("no progress for \(Int(now.timeIntervalSince(progressAt))) s at iteration \(ledger.next): every rank is alive but none "
+                             + "delivered statistics or a report\(reports) (distributed.timeout_seconds × \(Int(Coordinator.busyFactor)))")
         }
     }
+
+    /// How much longer than timeout_seconds an evaluating or checkpointing rank may take, and
+    /// the whole job may go without progress.
+    static let busyFactor = 10.0
+    /// Status requests and control requests are small.
+    static let statusPayloadLimit = 1 << 16
 
     /// The iteration a replica was working on.
     func iterationOf(_ w: WorkerTable.Worker) -> Int { max(w.lastIteration + 1, ledger.next - 1, 0) }
@@ -318,7 +351,7 @@ public final class Coordinator {
     func answerProbe() {
         guard snapshot.takeProbeRequest() else { return }
         broadcast(.heartbeat, iteration: ledger.next, payload: [])
-        snapshot.reportProbe(workers.all.filter { $0.unreachableSince != nil && !$0.finished }.map(\.name))
+        snapshot.reportProbe(workers.all.filter { $0.unreachableSince != nil && !$0.finished }.map { ($0.name, iterationOf($0)) })
     }
 
     /// Tells every replica's heartbeat thread that the job is over (external coordinator).
@@ -338,7 +371,9 @@ public final class Coordinator {
 
     /// Peers that failed the CURVE handshake on the worker socket (they never delivered a message).
     func countRefusedHandshakes() {
-        for _ in 0..<workerSocket.takeHandshakeFailures() { countRejected(.unauthenticated, socket: "coordinator") }
+        if rejected.count(.unauthenticated, times: workerSocket.takeHandshakeFailures()) {
+            settings.log("coordinator: refused a connection without the job's keys; further ones are counted in status")
+        }
     }
 
     /// Records the failure for status (the first one wins).
@@ -346,19 +381,21 @@ public final class Coordinator {
         if firstError == nil { firstError = message }
     }
 
+    /// After every ledger move: the iteration in progress and (once) who runs where.
     func publishSnapshot() {
-        snapshot.update(iteration: ledger.next, workers: workers.all.map { ($0.rank, "\($0.network.rawValue)\($0.groupRank)", $0.host, $0.pid) })
+        snapshot.update(iteration: max(ledger.next - 1, ledger.start), workers: workers.all.map { ($0.rank, "\($0.network.rawValue)\($0.groupRank)", $0.host, $0.pid) })
     }
 }
 
-/// What a signal handler may read and ask: the iteration, the replicas' identities, and (asked
-/// through `probe`) which replicas' connections are gone.
+/// What a signal handler may read and ask: the iteration in progress, the replicas' identities,
+/// and (asked through `probe`) which replicas' connections are gone.
 public final class CoordinatorSnapshot: @unchecked Sendable {
+    public typealias Gone = (name: String, iteration: Int)
     private let lock = NSLock()
     private var iteration = 0
     private var workers: [(rank: Int, name: String, host: String, pid: Int)] = []
     private var probeRequested = false
-    private var probed: [String]?
+    private var probed: [Gone]?
 
     func update(iteration: Int, workers: [(rank: Int, name: String, host: String, pid: Int)]) {
         lock.lock(); defer { lock.unlock() }
@@ -367,10 +404,10 @@ public final class CoordinatorSnapshot: @unchecked Sendable {
     }
 
     func takeProbeRequest() -> Bool { lock.lock(); defer { lock.unlock() }; let r = probeRequested; probeRequested = false; return r }
-    func reportProbe(_ gone: [String]) { lock.lock(); probed = gone; lock.unlock() }
+    func reportProbe(_ gone: [Gone]) { lock.lock(); probed = gone; lock.unlock() }
 
     /// Asks the coordinator's loop which replicas' connections are gone; nil if it does not answer in time.
-    public func probe(waiting seconds: Double) -> [String]? {
+    public func probe(waiting seconds: Double) -> [Gone]? {
         lock.lock(); probeRequested = true; probed = nil; lock.unlock()
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -387,11 +424,13 @@ public final class CoordinatorSnapshot: @unchecked Sendable {
     public func terminationLine() -> String {
         let gone = probe(waiting: 0.5) ?? []
         lock.lock(); let it = iteration, ws = workers; lock.unlock()
+        if !gone.isEmpty {
+            return "colad: job failed: \(gone.map(\.name).joined(separator: ", ")) exited during iteration \(gone.map(\.iteration).min()!); mpirun ended the job"
+        }
         let host = HostInfo.name
-        let local = ws.filter { $0.host == host && $0.pid > 0 && kill(pid_t($0.pid), 0) != 0 }
+        let local = ws.filter { $0.host == host && $0.pid > 0 && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH }
             .map { "rank \($0.rank) (\($0.name), host \($0.host), pid \($0.pid))" }
-        let who = !gone.isEmpty ? gone.joined(separator: ", ") : !local.isEmpty ? local.joined(separator: ", ")
-            : "a rank whose host did not say (see mpirun's message)"
+        let who = local.isEmpty ? "a rank whose host did not say (see mpirun's message)" : local.joined(separator: ", ")
         return "colad: job failed: \(who) exited during iteration \(it); mpirun ended the job"
     }
 }

@@ -32,7 +32,8 @@ public enum DistributedJob {
         public var replicaStarted: @Sendable (ReplicaWatch) -> Void
         /// On a replica, from its watch thread: the job is over for it (the coordinator ended it,
         /// or is gone) while its main thread may be blocked, e.g. in an all-reduce whose peer is
-        /// gone. The text names the cause; the CLI ends the process.
+        /// gone. The text names the cause; the CLI ends the process (without MPI calls: this is
+        /// not the main thread).
         public var replicaMustEnd: @Sendable (ReplicaWatch, String) -> Void
         public init(coordinatorStarted: @escaping @Sendable (CoordinatorSnapshot) -> Void = { _ in },
                     replicaStarted: @escaping @Sendable (ReplicaWatch) -> Void = { _ in },
@@ -60,6 +61,7 @@ public enum DistributedJob {
             : ChannelKeys(own: own, publicKeys: publicKeys, topology: topology,
                           file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
+        let settings = linkSettings(config, world.rank, transport, keys)
         var coordinator: Coordinator?
         var inbox: MessageSocket?
         var mine = ""
@@ -71,7 +73,7 @@ public enum DistributedJob {
             hooks.coordinatorStarted(c.snapshot)
             mine = endpoints.advertised(c.workerEndpoint)
         case .worker(let n, let g):
-            var opts = linkSettings(config, world.rank, transport, keys).socketOptions
+            var opts = settings.socketOptions
             opts.curve = keys.inboxServer(rank: world.rank, peer: topology.peer(of: n, groupRank: g))
             let s = try transport.socket(.router, options: opts)
             mine = endpoints.advertised(try s.bind(endpoints.local("inbox")))
@@ -89,7 +91,7 @@ public enum DistributedJob {
         case .worker(let n, let g):
             let peer = topology.peer(of: n, groupRank: g)
             try runReplica(config: config, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: world.rank),
-                           settings: linkSettings(config, world.rank, transport, keys),
+                           settings: settings,
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
                            inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, hooks: hooks, log: log)
         }
@@ -123,6 +125,8 @@ public enum DistributedJob {
         var replica: Replica?
         do {
             let pair = try peer.map { try SocketPairLink(settings, inbox: inbox, peerRank: $0.rank, peerEndpoint: $0.endpoint, job: job, log: log) }
+            let heartbeat = coordinator.heartbeat
+            pair?.coordinatorHeard = { heartbeat.coordinatorHeard }
             let train = try openDataset(config.data, split: .train)
             let feed = try DataFeed(dataset: train, config: config, groupSize: topology.k, groupRank: placement.groupRank)
             let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
@@ -132,7 +136,9 @@ public enum DistributedJob {
             while !r.finished { try r.runIteration() }
             try r.leave()
         } catch {
-            if let replica {
+            // Tell the coordinator (unless it is the one that is gone) and give it a moment to name
+            // this rank for the whole job.
+            if let replica, coordinator.heartbeat.endedReason == nil {
                 replica.reportFailure(error)
                 Thread.sleep(forTimeInterval: 2)
             }

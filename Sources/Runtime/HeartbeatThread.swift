@@ -26,7 +26,9 @@ final class HeartbeatThread: @unchecked Sendable {
     /// Why the job is over for this replica, once the watch decided it.
     var endedReason: String? { lock.lock(); defer { lock.unlock() }; return ended }
 
-    var currentIteration: Int { lock.lock(); defer { lock.unlock() }; return iteration }
+    /// When the coordinator was last heard (its heartbeats or any frame to this socket).
+    var coordinatorHeard: Date { lock.lock(); defer { lock.unlock() }; return heard }
+    private var heard = Date()
 
     /// The verdict after the thread has looked at its socket once more (bounded by `seconds`):
     /// used when mpirun's SIGTERM arrives, to tell whether the coordinator is gone.
@@ -72,15 +74,18 @@ final class HeartbeatThread: @unchecked Sendable {
                 while let frames = try? socket.receive(timeout: 0), let bytes = frames.last {
                     guard let f = try? Frame.decode(bytes, jobId: jobId, maxPayload: 1 << 16), f.sender == watch.coordinatorRank else { continue }
                     lastHeard = Date()
+                    lock.lock(); heard = lastHeard; lock.unlock()
                     if f.type == MessageKind.abort.rawValue {
                         reason = "\(coordinator) ended the job: \((try? TextPayload.decode(f.payload)) ?? "abort")"
                     }
                 }
-                if reason == nil, socket.takeDisconnects() > 0 {
+                // After its bye the replica is done: the coordinator closing is the job's normal end.
+                if p == .finished { reason = nil; _ = socket.takeDisconnects(); lastHeard = Date() }
+                if reason == nil, p != .finished, socket.takeDisconnects() > 0 {
                     reason = "lost contact with \(coordinator) at iteration \(it): its connection closed (its process ended, or the network dropped)"
                 }
                 let silent = Date().timeIntervalSince(lastHeard)
-                if reason == nil, silent > watch.deadline {
+                if reason == nil, p != .finished, silent > watch.deadline {
                     reason = "lost contact with \(coordinator) at iteration \(it): no heartbeat for " + String(format: "%.1f s", silent)
                         + " (its host is unreachable, or it stopped)"
                 }
@@ -112,5 +117,4 @@ public final class ReplicaWatch: @unchecked Sendable {
 
     /// Why the job is over for this replica, if its watch knows (waits ≤ `seconds` for one more look).
     public func reasonToEnd(waiting seconds: Double) -> String? { heartbeat.freshVerdict(waiting: seconds) }
-    public var iteration: Int { heartbeat.currentIteration }
 }

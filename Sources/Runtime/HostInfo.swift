@@ -4,8 +4,9 @@ import Training
 
 /// Host facts for messages and the status table.
 enum HostInfo {
-    static var name: String { ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost" }
-    static var pid: Int { Int(ProcessInfo.processInfo.processIdentifier) }
+    /// Read once (a signal handler reads it too).
+    static let name: String = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    static let pid = Int(ProcessInfo.processInfo.processIdentifier)
 
     /// The address the job's TCP sockets bind to and peers on other hosts reach: the IPv4 address
     /// of COLAD_IFACE when set, else the first non-loopback IPv4 address.

@@ -89,7 +89,7 @@ public final class SocketCoordinatorLink: CoordinatorLink {
         try socket.send([frame(.hello, 0, hello.encode(), jobId: 0)])
         let deadline = Date().addingTimeInterval(s.startupSeconds)
         while Date() < deadline {
-            guard let frames = try socket.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            guard let frames = try socket.receive(until: deadline) else { continue }
             guard let bytes = frames.last, let f = try? Frame.decode(bytes, jobId: nil, maxPayload: s.maxPayload),
                   f.type == MessageKind.welcome.rawValue, f.sender == coordinatorRank, let welcome = try? Welcome.decode(f.payload) else {
                 count(.unexpected); continue
@@ -120,7 +120,7 @@ public final class SocketCoordinatorLink: CoordinatorLink {
         var deadline = Date().addingTimeInterval(s.timeoutSeconds)
         while Date() < deadline {
             try checkAborted()
-            guard let frames = try socket.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            guard let frames = try socket.receive(until: deadline) else { continue }
             let f: Frame
             do { f = try Frame.decode(frames.last ?? [], jobId: job.id, maxPayload: s.maxPayload) } catch {
                 count(error as? FrameRejection ?? .malformedPayload); continue
@@ -168,8 +168,8 @@ struct PairInbox {
     init(peer: Int, maxPayload: Int) { self.peer = peer; self.maxPayload = maxPayload }
 
     /// Files one received multipart message (`[identity, frame]`) while at iteration `t`.
-    /// Returns the rejection when there is one (the caller logs the first of each kind).
-    mutating func accept(_ frames: [[UInt8]], jobId: UInt64, at t: Int) -> FrameRejection? {
+    /// Returns the rejection when there is one, and whether it is the first of its kind (to log).
+    mutating func accept(_ frames: [[UInt8]], jobId: UInt64, at t: Int) -> (kind: FrameRejection, first: Bool)? {
         let rejection: FrameRejection? = {
             guard frames.count == 2 else { return .malformedPayload }
             let f: Frame
@@ -181,8 +181,8 @@ struct PairInbox {
             buffer[key] = f
             return nil
         }()
-        if let rejection { counters.count(rejection) }
-        return rejection
+        guard let rejection else { return nil }
+        return (rejection, counters.count(rejection))
     }
 
     mutating func take(_ kind: PairMessage.Kind, iteration t: Int) -> Frame? {
@@ -204,6 +204,8 @@ public final class SocketPairLink: PairLink {
     let job: JobIdentity
     var sorter: PairInbox
     let log: @Sendable (String) -> Void
+    /// When the coordinator was last heard (set by the job: its coordinator link's watch).
+    var coordinatorHeard: (() -> Date)?
 
     /// `inbox`: this replica's bound ROUTER; the DEALER to the peer's inbox is made here.
     init(_ settings: LinkSettings, inbox: MessageSocket, peerRank: Int, peerEndpoint: String, job: JobIdentity,
@@ -231,8 +233,10 @@ public final class SocketPairLink: PairLink {
         }
     }
 
+    /// Waits while the peer is silent for timeout_seconds; while the coordinator is still heard
+    /// (`coordinatorAlive`), longer: the peer may be evaluating, and a stall is the coordinator's call.
     public func receive(_ kind: PairMessage.Kind, iteration t: Int) throws -> PairMessage {
-        let deadline = Date().addingTimeInterval(s.timeoutSeconds)
+        var deadline = Date().addingTimeInterval(s.timeoutSeconds)
         while true {
             if let f = sorter.take(kind, iteration: t) {
                 do { return try PairMessage.decode(kind, f.payload) } catch {
@@ -240,8 +244,11 @@ public final class SocketPairLink: PairLink {
                                         hint: "both sides must run the same colad build")
                 }
             }
-            guard Date() < deadline else { break }
-            guard let frames = try inbox.receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow))) else { continue }
+            if Date() >= deadline {
+                guard let heard = coordinatorHeard?(), Date().timeIntervalSince(heard) < 3 * s.heartbeatSeconds else { break }
+                deadline = Date().addingTimeInterval(s.heartbeatSeconds)
+            }
+            guard let frames = try inbox.receive(until: deadline) else { continue }
             file(frames, at: t)
         }
         throw TrainingError("rank \(s.rank) (host \(s.host)): no \(kind.rawValue) from pair peer rank \(peerRank) for iteration \(t) "
@@ -253,21 +260,17 @@ public final class SocketPairLink: PairLink {
         sorter.drop(before: t)
     }
 
+    /// Rejected messages by kind, refused connections (`unauthenticated`) included.
     public var rejected: [String: Int] {
-        let refused = inbox.takeHandshakeFailures()
-        if refused > 0 {
-            if sorter.counters.counts[FrameRejection.unauthenticated.rawValue] == nil {
-                log("rank \(s.rank): refused a connection to its pair inbox without the job's keys; further ones are counted in status")
-            }
-            for _ in 0..<refused { sorter.counters.count(.unauthenticated) }
+        if sorter.counters.count(.unauthenticated, times: inbox.takeHandshakeFailures()) {
+            log("rank \(s.rank): refused a connection to its pair inbox without the job's keys; further ones are counted in status")
         }
         return sorter.counters.counts
     }
 
     func file(_ frames: [[UInt8]], at t: Int) {
-        let before = sorter.counters
-        if let r = sorter.accept(frames, jobId: job.id, at: t), before.counts[r.rawValue] == nil {
-            log("rank \(s.rank): rejected a message on its pair inbox (\(r.rawValue)); further ones are counted in status")
+        if let r = sorter.accept(frames, jobId: job.id, at: t), r.first {
+            log("rank \(s.rank): rejected a message on its pair inbox (\(r.kind.rawValue)); further ones are counted in status")
         }
     }
 }

@@ -22,6 +22,8 @@ struct WorkerTable {
         var lastHeard: Date
         var lastIteration = -1
         var phase = WorkerPhase.starting
+        /// When `phase` last changed (a rank back from a long evaluation is not a stall yet).
+        var phaseSince: Date
         var times: [String: Double] = [:]
         var rejected: [String: Int] = [:]
         var finished = false
@@ -29,21 +31,28 @@ struct WorkerTable {
         var unreachableSince: Date?
 
         var joined: Bool { !identity.isEmpty }
+
+        mutating func setPhase(_ p: WorkerPhase, at now: Date) {
+            if p != phase { phase = p; phaseSince = now }
+        }
         /// "rank 2 (b0, host vm, pid 4711)".
         var name: String { "rank \(rank) (\(network.rawValue)\(groupRank), host \(host), pid \(pid))" }
     }
 
     private(set) var workers: [Int: Worker] = [:]
+    /// Every replica's rank, ascending.
+    private var ranks: [Int] = []
 
     init(topology: JobTopology, now: Date) {
         for r in topology.workerRanks {
             guard case .worker(let n, let g) = topology.role(of: r) else { continue }
-            workers[r] = Worker(rank: r, network: n, groupRank: g, lastHeard: now)
+            ranks.append(r)
+            workers[r] = Worker(rank: r, network: n, groupRank: g, lastHeard: now, phaseSince: now)
         }
     }
 
     /// Every replica in rank order.
-    var all: [Worker] { workers.values.sorted { $0.rank < $1.rank } }
+    var all: [Worker] { ranks.map { workers[$0]! } }
     var allJoined: Bool { workers.values.allSatisfy(\.joined) }
     var allFinished: Bool { workers.values.allSatisfy(\.finished) }
     subscript(rank: Int) -> Worker? { workers[rank] }
@@ -63,7 +72,7 @@ struct WorkerTable {
         guard var w = workers[rank], w.joined else { throw FrameRejection.unexpected }
         if w.heartbeatIdentity == nil, identity != w.identity { w.heartbeatIdentity = identity }
         guard identity == w.heartbeatIdentity || identity == w.identity else { throw FrameRejection.unexpected }
-        w.phase = hb.phase; w.lastHeard = now
+        w.setPhase(hb.phase, at: now); w.lastHeard = now
         workers[rank] = w
     }
 

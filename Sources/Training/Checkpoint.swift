@@ -146,23 +146,32 @@ public enum Checkpoint {
         if let optimizer, let velocity { try optimizer.restore(velocity: velocity, steps: steps) }
     }
 
-    /// Removes `.NAME.tmp-PID-…` files (an atomic write cut short, e.g. of `latest` by a kill)
-    /// whose writing process is gone. Complete files are never touched.
+    /// Removes `.NAME.tmp-PID-…` files (an atomic write cut short, e.g. of `latest` or of a
+    /// network's weights by a kill) whose writing process is gone, in `root` and its checkpoint
+    /// directories. Complete files are never touched.
     public static func removeStaleTemporaries(in root: URL) {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix(".") {
-            guard let r = name.range(of: ".tmp-"), let pid = Int32(name[r.upperBound...].split(separator: "-").first ?? ""),
-                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
+        let fm = FileManager.default
+        let dirs = [root] + ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasPrefix("iter_") }.map(root.appendingPathComponent)
+        for dir in dirs {
+            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".") {
+                guard let r = name.range(of: ".tmp-"), let pid = Int32(name[r.upperBound...].split(separator: "-").first ?? ""),
+                      pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                try? fm.removeItem(at: dir.appendingPathComponent(name))
+            }
         }
     }
 
     /// Removes all but the newest `keep` complete checkpoint directories (never `latest`).
+    /// Incomplete directories (no manifest) older than `latest` are left by interrupted saves and
+    /// never complete: they go too.
     public static func prune(_ root: URL, keep: Int) {
         guard keep > 0, let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return }
         let current = (try? String(contentsOf: root.appendingPathComponent("latest"), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let dirs = names.filter { $0.hasPrefix("iter_") }.sorted()
-        for name in dirs.dropLast(keep) where name != current {
+        let complete = dirs.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("manifest.json").path) }
+        let stale = dirs.filter { name in !complete.contains(name) && current.map { name < $0 } ?? false }
+        for name in complete.dropLast(keep) + stale where name != current {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
         }
     }
@@ -206,5 +215,28 @@ extension TrainingConfig {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return String(h, radix: 16)
+    }
+}
+
+/// Opening a launch, the same for both drivers: the resolved config written to the work dir,
+/// where the launch starts (resume), the ledger for its range and the journal for its files.
+public struct Launch {
+    public let start: LaunchStart
+    public let ledger: Ledger
+    public let journal: Journal
+
+    public static func open(config: TrainingConfig, plan: ModePlan, topology: JobTopology, workDir: URL, resume: Bool, stopAfter: Int?,
+                            jobId: String? = nil, log: @escaping (String) -> Void) throws -> Launch {
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+        try writeAtomically(Data(config.resolvedYAML().utf8), to: workDir.appendingPathComponent("config.yaml"))
+        let start = try LaunchStart.find(resume: resume, config: config, workDir: workDir, log: log)
+        let ledger = Ledger(config: config, plan: plan, topology: topology, start: start.iteration, stopAfter: stopAfter, history: start.history)
+        let journal = try Journal(config: config, workDir: workDir, start: start.iteration, end: ledger.end, jobId: jobId, log: log)
+        return Launch(start: start, ledger: ledger, journal: journal)
+    }
+
+    /// What every replica is told once all said hello.
+    public func welcome(coordinatorHost: String) -> Welcome {
+        Welcome(startIteration: start.iteration, endIteration: ledger.end, resumeFrom: start.checkpoint?.path, coordinatorHost: coordinatorHost)
     }
 }

@@ -25,10 +25,10 @@ public final class InProcessCoordinator {
 
     /// Opens a launch: where it starts (resume), where it ends, and its journal.
     public func start(workDir: URL, resume: Bool, stopAfter: Int?, log: @escaping (String) -> Void) throws {
-        let from = try LaunchStart.find(resume: resume, config: config, workDir: workDir, log: log)
-        ledger = Ledger(config: config, plan: plan, topology: topology, start: from.iteration, stopAfter: stopAfter, history: from.history)
-        welcome = Welcome(startIteration: from.iteration, endIteration: ledger.end, resumeFrom: from.checkpoint?.path)
-        journal = try Journal(config: config, workDir: workDir, start: from.iteration, log: log)
+        let launch = try Launch.open(config: config, plan: plan, topology: topology, workDir: workDir, resume: resume, stopAfter: stopAfter, log: log)
+        ledger = launch.ledger
+        journal = launch.journal
+        welcome = launch.welcome(coordinatorHost: "local")
     }
 
     public func link(rank: Int) -> CoordinatorLink { Link(self, rank: rank) }

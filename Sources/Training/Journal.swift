@@ -46,10 +46,11 @@ public final class Journal {
 
     /// Opens metrics.jsonl for a launch starting at `start` (lines of later iterations, left by
     /// an interrupted run, are dropped: a resumed run rewrites its future).
-    public init(config: TrainingConfig, workDir: URL, start: Int, jobId: String? = nil, log: @escaping (String) -> Void) throws {
+    /// `end`: this launch stops after `end` iterations (the progress line's ETA counts to it).
+    public init(config: TrainingConfig, workDir: URL, start: Int, end: Int? = nil, jobId: String? = nil, log: @escaping (String) -> Void) throws {
         self.config = config; self.workDir = workDir; self.jobId = jobId; self.log = log
         metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
-        progress = ProgressReporter(total: config.train.iterations, logEvery: config.train.logEvery, log: log)
+        progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery, log: log)
     }
 
     /// The line that opens a launch (same wording for both drivers).
@@ -64,7 +65,7 @@ public final class Journal {
         case .decision:
             break
         case .record(let rec):
-            metrics.append(rec.jsonObject())
+            try metrics.append(rec.jsonObject())
             for (id, n) in rec.networks { lastNetworks[id] = n }
             recentLines.append((now, rec.images, rec.times.values.reduce(0, +)))
             if recentLines.count > 51 { recentLines.removeFirst() }
@@ -72,7 +73,7 @@ public final class Journal {
         case .evaluation(let t, let e):
             var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue]
             for (k, v) in e.metrics { line[k] = v }
-            metrics.append(line)
+            try metrics.append(line)
             let m = e.metrics
             lastEval[e.network] = EvalSummary(iteration: t + 1, metrics: m)
             log(String(format: "eval %@ @%d: mAP %.4f  AP50 %.4f  AP75 %.4f  (APs %.3f APm %.3f APl %.3f) in %.1f s",

@@ -131,7 +131,7 @@ public struct Ledger {
     }
 
     public mutating func saved(_ s: Saved, iteration t: Int, from rank: Int) throws -> [LedgerEvent] {
-        try requireWorker(rank)
+        try requireFirstReplica(of: s.network, rank)
         guard awaitingSaves[t]?.remove(s.network) != nil else {
             throw LedgerRejection("saved for iteration \(t) by network \(s.network.rawValue): no checkpoint awaited from it")
         }
@@ -142,7 +142,7 @@ public struct Ledger {
     }
 
     public mutating func evaluated(_ e: EvalResult, iteration t: Int, from rank: Int) throws -> [LedgerEvent] {
-        try requireWorker(rank)
+        try requireFirstReplica(of: e.network, rank)
         guard awaitingEvals[t]?.remove(e.network) != nil else {
             throw LedgerRejection("evaluation after iteration \(t) of network \(e.network.rawValue): none awaited")
         }
@@ -174,6 +174,13 @@ public struct Ledger {
 
     func requireWorker(_ rank: Int) throws {
         guard topology.workerRanks.contains(rank) else { throw LedgerRejection("rank \(rank) is not a replica of this job") }
+    }
+
+    /// Saves and evaluations come from the network's first replica, and from no one else.
+    func requireFirstReplica(of network: NetworkID, _ rank: Int) throws {
+        guard topology.networks.contains(network), topology.rank(of: network, groupRank: 0) == rank else {
+            throw LedgerRejection("rank \(rank) does not save or evaluate network \(network.rawValue)")
+        }
     }
 
     mutating func decideReady() -> [LedgerEvent] {

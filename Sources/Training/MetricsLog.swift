@@ -28,8 +28,11 @@ public final class MetricsLog {
 
     deinit { try? handle.close() }
 
-    public func append(_ record: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        try? handle.write(contentsOf: data + Data("\n".utf8))
+    /// Throws when the line cannot be written (a full disk must stop the run, not lose its record).
+    public func append(_ record: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        do { try handle.write(contentsOf: data + Data("\n".utf8)) } catch {
+            throw TrainingError("cannot append to \(url.path): \(error.localizedDescription)", hint: "check free space; the run stops with its last checkpoint intact")
+        }
     }
 }

@@ -99,9 +99,6 @@ public struct ModePlan: Equatable, Sendable {
         }
     }
 
-    /// The coordinator applies the rule (and records its statistics) every iteration.
-    public var appliesRule: Bool { labels == .decidedPerIteration || labels == .mergedPerObject }
-
     /// Who teaches when no rule decides, for status: "a (own assignment)", "a (frozen)".
     public var fixedTeacher: String? {
         switch labels {

@@ -4,20 +4,22 @@ import Config
 import Foundation
 
 public final class ProgressReporter {
+    /// The schedule's length (shown) and the launch's end (the ETA counts to it; --max-iters).
     let total: Int
+    let end: Int
     let logEvery: Int
     let log: (String) -> Void
     // mpirun hands its ranks a pseudo-terminal even when its own output goes to a file: plain lines there.
     let tty = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
     var lastLine = ""
 
-    public init(total: Int, logEvery: Int, log: @escaping (String) -> Void) {
-        self.total = total; self.logEvery = max(1, logEvery); self.log = log
+    public init(total: Int, end: Int, logEvery: Int, log: @escaping (String) -> Void) {
+        self.total = total; self.end = end; self.logEvery = max(1, logEvery); self.log = log
     }
 
     /// `rate`: images per second and seconds per iteration, recently.
     public func update(_ r: IterationRecord, rate: (imagesPerSecond: Double, secondsPerIteration: Double)) {
-        let eta = Double(total - r.iteration - 1) * rate.secondsPerIteration
+        let eta = Double(max(0, end - r.iteration - 1)) * rate.secondsPerIteration
         var parts: [String] = [String(format: "[%5d/%d]", r.iteration + 1, total)]
         for (id, n) in r.networks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             parts.append(String(format: "%@: loss %.3f (cls %.3f box %.3f iou %.3f) pos %d", id.rawValue, n.total, n.cls, n.box, n.iou, n.numPositives))
@@ -29,7 +31,7 @@ public final class ProgressReporter {
         if tty {
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
             lastLine = line
-        } else if (r.iteration + 1) % logEvery == 0 || r.iteration == 0 || r.iteration + 1 == total {
+        } else if (r.iteration + 1) % logEvery == 0 || r.iteration == 0 || r.iteration + 1 == end {
             log(line)
         }
     }

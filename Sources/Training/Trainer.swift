@@ -49,8 +49,6 @@ public final class Trainer {
     /// Iterations completed.
     public var iteration: Int { replicas[0].iteration }
     public var checkpointRoot: URL { workDir.appendingPathComponent("checkpoints") }
-    /// The last evaluation of each evaluated network.
-    public var lastMetrics: [NetworkID: EvalSummary] { coordinator.journal?.lastEval ?? [:] }
 
     /// One iteration of every replica (with the schedule's checkpoint and evaluation).
     public func runIteration() throws -> IterationRecord {
@@ -63,8 +61,6 @@ public final class Trainer {
     /// Trains until train.iterations (or `stopAfter` more iterations), evaluating and
     /// checkpointing on schedule; always ends with a checkpoint; logs each network's final mAP.
     public func run(resume: Bool, stopAfter: Int? = nil) throws {
-        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
-        try writeAtomically(Data(config.resolvedYAML().utf8), to: workDir.appendingPathComponent("config.yaml"))
         try coordinator.start(workDir: workDir, resume: resume, stopAfter: stopAfter, log: log)
         for r in replicas { try r.join(host: "local", pid: Int(ProcessInfo.processInfo.processIdentifier), inbox: "") }
         log(Journal.startLine(config, ledger: coordinator.ledger, workDir: workDir))

@@ -3,7 +3,7 @@
 // has its own keypair; the handshake proves both and encrypts everything after it. Which client
 // keys a server admits is decided by this process's ZAP handler (ZeroMQ Authentication
 // Protocol, RFC 27): a key set per ZAP domain, anything else refused. A peer that fails the
-// handshake never delivers a message; the server socket's monitor counts it.
+// handshake never delivers a message; the server socket's monitor counts it (the one count).
 import CZMQ
 import Foundation
 
@@ -65,7 +65,6 @@ public final class ZAPHandler: @unchecked Sendable {
     public static let shared = ZAPHandler()
     private let lock = NSLock()
     private var allowed: [String: Set<[UInt8]>] = [:]
-    private var refused: [String: Int] = [:]
     private var started = false
 
     /// Admits `keys` on server sockets of `domain` (replacing the domain's previous set).
@@ -73,14 +72,9 @@ public final class ZAPHandler: @unchecked Sendable {
         lock.lock(); allowed[domain] = keys; lock.unlock()
     }
 
-    /// Handshakes refused in `domain` so far.
-    public func refusals(in domain: String) -> Int { lock.lock(); defer { lock.unlock() }; return refused[domain] ?? 0 }
-
     func decide(domain: String, mechanism: String, credentials: [[UInt8]]) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        let ok = mechanism == "CURVE" && credentials.count == 1 && (allowed[domain]?.contains(credentials[0]) ?? false)
-        if !ok { refused[domain, default: 0] += 1 }
-        return ok
+        return mechanism == "CURVE" && credentials.count == 1 && (allowed[domain]?.contains(credentials[0]) ?? false)
     }
 
     /// Binds the handler's socket (once per process) and starts its thread.

@@ -82,4 +82,13 @@ public struct RejectionCounters: Codable, Equatable, Sendable {
         return counts[r.rawValue] == 1
     }
     public mutating func merge(_ o: RejectionCounters) { for (k, v) in o.counts { counts[k, default: 0] += v } }
+
+    /// Counts `n` rejections of one kind; returns true when they are the first of it.
+    @discardableResult
+    public mutating func count(_ r: FrameRejection, times n: Int) -> Bool {
+        guard n > 0 else { return false }
+        let first = counts[r.rawValue] == nil
+        counts[r.rawValue, default: 0] += n
+        return first
+    }
 }

@@ -4,6 +4,8 @@
 // runtime is written against these protocols only; which transport it gets is the caller's
 // choice.
 
+import Foundation
+
 /// A multipart-message socket. A ROUTER receives `[identity, part…]` and sends to an identity
 /// the same way; a DEALER sends and receives its parts as they are.
 public protocol MessageSocket: AnyObject {
@@ -50,3 +52,11 @@ public struct ZMQTransport: MessageTransport {
 }
 
 extension ZMQSocket: MessageSocket {}
+
+extension MessageSocket {
+    /// One multipart message, waiting until `deadline` at the most (in slices of ≤ 0.5 s, so a
+    /// caller's loop can look at other things); nil when none arrived.
+    public func receive(until deadline: Date) throws -> [[UInt8]]? {
+        try receive(timeout: min(0.5, max(0.001, deadline.timeIntervalSinceNow)))
+    }
+}

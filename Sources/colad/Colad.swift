@@ -1,5 +1,6 @@
-// The `colad` executable. Subcommands live one per file; exit codes are decided here only:
-// 0 success, 1 a user-facing error (bad input, failed run), 2 usage errors (ArgumentParser).
+// The `colad` executable. Subcommands live one per file; how the process ends is decided in
+// Exit.swift only: 0 success, 1 a user-facing error (bad input, failed run), 2 usage errors
+// (ArgumentParser).
 import ArgumentParser
 import Foundation
 

@@ -16,7 +16,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(help: "Config file.") var config: String
     @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
-    @Option(help: "Where workers connect, e.g. tcp://0.0.0.0:5700.") var bind: String
+    @Option(help: "Where workers connect: this host's address on the job's network, e.g. tcp://10.0.0.1:5700.") var bind: String
     @Option(help: "Worker ranks per network (default: distributed.ranks_per_network).") var ranksPerNetwork: Int?
     @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
@@ -37,6 +37,7 @@ struct CoordinatorCommand: ParsableCommand {
             let own = try CurveKeyPair.generate()
             let file = try KeyFile.make(server: own)
             try file.write(in: dir)
+            defer { KeyFile.remove(from: dir) }   // the next launch's workers wait for its new file
             let keys = ChannelKeys(externalCoordinator: own, file: file)
             let c = try Coordinator(.init(config: cfg, workDir: dir, topology: topology, resume: resume, stopAfter: maxIters,
                                           workerBind: bind, keys: keys, log: { print($0) }))

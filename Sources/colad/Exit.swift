@@ -25,6 +25,12 @@ func fail(_ error: Error) -> Never {
     exit(1)
 }
 
+/// Exits 1 after the failure was reported (e.g. start-up errors gathered over MPI and printed once).
+func exitFailed() -> Never {
+    SocketFiles.removeAll()
+    exit(1)
+}
+
 /// Prints one line to stderr (e.g. "colad: job failed: …") and exits 1.
 func failJob(_ line: String) -> Never {
     failureLine.print(line)
@@ -40,6 +46,14 @@ func abortJob(_ line: String) -> Never {
     SocketFiles.removeAll()
     Thread.detachNewThread { Thread.sleep(forTimeInterval: 2); _exit(1) }
     MPI_Abort(colad_mpi_comm_world(), 1)
+    _exit(1)
+}
+
+/// Prints one line and ends this process at once, from any thread and without MPI calls (off the
+/// main thread MPI may not be called): mpirun sees the non-zero exit and ends the job.
+func failNow(_ line: String) -> Never {
+    failureLine.print(line)
+    SocketFiles.removeAll()
     _exit(1)
 }
 

@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
                     try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
                                            hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
                                                         replicaStarted: { nameLostCoordinatorOnSIGTERM($0) },
-                                                        replicaMustEnd: { watch, reason in abortJob("colad: \(watch.name): \(reason)") }),
+                                                        replicaMustEnd: { watch, reason in failNow("colad: \(watch.name): \(reason)") }),
                                            log: { print(prefix + $0) })
                 } catch let e as RankFailure {
                     abortJob("colad: \(e)")
@@ -113,5 +113,5 @@ private func reportStartupErrors(_ loaded: Result<TrainingConfig, Error>, _ worl
         }
     }
     MPIRuntime.finish()
-    exit(1)
+    exitFailed()
 }

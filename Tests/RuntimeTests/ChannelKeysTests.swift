@@ -60,8 +60,13 @@ final class LeftoversTests: XCTestCase {
         for name in [".latest.tmp-\(dead)-123", ".latest.tmp-\(live)-456", "latest", "iter_0000002"] {
             FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data("x".utf8))
         }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("iter_0000002"))
+        let iter = dir.appendingPathComponent("iter_0000002")
+        try FileManager.default.createDirectory(at: iter, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: iter.appendingPathComponent(".network-a.safetensors.tmp-\(dead)-9").path, contents: nil)
         Checkpoint.removeStaleTemporaries(in: dir)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), [".latest.tmp-\(live)-456", "latest", "iter_0000002"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: iter.path), [], "a weights file cut short goes too")
 
         let tmp = NSTemporaryDirectory()
         let stale = tmp + "colad-\(dead)-inbox.sock", mine = tmp + "colad-\(live)-test-inbox.sock"
@@ -70,5 +75,20 @@ final class LeftoversTests: XCTestCase {
         SocketFiles.removeStale()
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead process's socket file is removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: mine), "a live process's is not")
+    }
+
+    /// Pruning keeps the newest complete checkpoints and removes incomplete ones older than `latest`.
+    func testPruneCountsCompleteCheckpointsOnly() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("colad-prune-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for (i, complete) in [(1, true), (2, false), (3, true), (4, true), (5, false)] {
+            let d = root.appendingPathComponent(Checkpoint.directoryName(i))
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            if complete { FileManager.default.createFile(atPath: d.appendingPathComponent("manifest.json").path, contents: Data("{}".utf8)) }
+        }
+        try Data("iter_0000004\n".utf8).write(to: root.appendingPathComponent("latest"))
+        Checkpoint.prune(root, keep: 2)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)), ["latest", "iter_0000003", "iter_0000004", "iter_0000005"],
+                       "1 goes (beyond the 2 newest complete), 2 goes (incomplete, older than latest), 5 stays (being written)")
     }
 }

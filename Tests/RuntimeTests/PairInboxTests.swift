@@ -23,18 +23,19 @@ final class PairInboxTests: XCTestCase {
 
     func testStaleDuplicateStrangersAndGarbageAreCounted() {
         var inbox = PairInbox(peer: 2, maxPayload: 1000)
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 4), jobId: job, at: 5), .unexpected, "stale")
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 7), jobId: job, at: 5), .unexpected, "too far ahead")
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, sender: 3), jobId: job, at: 5), .unexpected, "not the peer")
-        XCTAssertEqual(inbox.accept(frame(.decision, t: 5), jobId: job, at: 5), .unexpected, "not a pair message")
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, job: 1), jobId: job, at: 5), .wrongJob)
-        XCTAssertEqual(inbox.accept([[1], [2], [3]], jobId: job, at: 5), .malformedPayload)
-        XCTAssertEqual(inbox.accept([[1], Array("CLAD".utf8)], jobId: job, at: 5), .truncated)
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, payload: [UInt8](repeating: 0, count: 2000)), jobId: job, at: 5), .oversized)
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 4), jobId: job, at: 5)?.kind, .unexpected, "stale")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 3), jobId: job, at: 5)?.first, false, "logged once per kind")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 7), jobId: job, at: 5)?.kind, .unexpected, "too far ahead")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, sender: 3), jobId: job, at: 5)?.kind, .unexpected, "not the peer")
+        XCTAssertEqual(inbox.accept(frame(.decision, t: 5), jobId: job, at: 5)?.kind, .unexpected, "not a pair message")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, job: 1), jobId: job, at: 5)?.kind, .wrongJob)
+        XCTAssertEqual(inbox.accept([[1], [2], [3]], jobId: job, at: 5)?.kind, .malformedPayload)
+        XCTAssertEqual(inbox.accept([[1], Array("CLAD".utf8)], jobId: job, at: 5)?.kind, .truncated)
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, payload: [UInt8](repeating: 0, count: 2000)), jobId: job, at: 5)?.kind, .oversized)
         XCTAssertNil(inbox.accept(frame(.assignment, t: 5, payload: [9]), jobId: job, at: 5))
-        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, payload: [8]), jobId: job, at: 5), .unexpected, "duplicate")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, payload: [8]), jobId: job, at: 5)?.kind, .unexpected, "duplicate")
         XCTAssertEqual(inbox.take(.assignment, iteration: 5)?.payload, [9], "the first one stands")
-        XCTAssertEqual(inbox.counters.counts, ["unexpected": 5, "wrong_job": 1, "malformed_payload": 1, "truncated": 1, "oversized": 1])
+        XCTAssertEqual(inbox.counters.counts, ["unexpected": 6, "wrong_job": 1, "malformed_payload": 1, "truncated": 1, "oversized": 1])
     }
 
     func testDropsWhatWasNeverTaken() {

@@ -93,6 +93,7 @@ final class LedgerTests: XCTestCase {
         }
         XCTAssertTrue(l.checkpointing)
         XCTAssertThrowsError(try l.saved(saved(.a), iteration: 0, from: 1), "no checkpoint after iteration 1")
+        XCTAssertThrowsError(try l.saved(saved(.a), iteration: 1, from: 2)) { XCTAssertTrue("\($0)".contains("does not save"), "\($0)") }
         XCTAssertEqual(try l.saved(saved(.a), iteration: 1, from: 1), [])
         XCTAssertThrowsError(try l.saved(saved(.a), iteration: 1, from: 1)) { XCTAssertTrue("\($0)".contains("no checkpoint awaited")) }
         let events = try l.saved(saved(.b), iteration: 1, from: 2)

@@ -54,8 +54,6 @@ final class ModePlanTests: XCTestCase {
         XCTAssertEqual(plan(.lad).fixedTeacher, "a (frozen)")
         XCTAssertEqual(plan(.soft).fixedTeacher, "a (frozen)")
         XCTAssertNil(plan(.colad).fixedTeacher)
-        XCTAssertTrue(plan(.colad, .object).appliesRule)
-        XCTAssertFalse(plan(.solad).appliesRule)
         XCTAssertNil(plan(.baseline).peer(of: .a))
         XCTAssertEqual(plan(.lad).peer(of: .a), .b)
     }
