@@ -30,6 +30,7 @@ public enum CommBenchmark {
         cfg.distributed.heartbeatSeconds = 5
         let topology = JobTopology(k: 1, networks: [.a, .b], coordinatorRank: 0)
         if bind.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(bind.dropFirst(6))) }
+        defer { if bind.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(bind.dropFirst(6))) } }
         let workerKeys = try (1...2).map { _ in try CurveKeyPair.generate() }
         let keys = curve ? ChannelKeys(coordinator: try CurveKeyPair.generate(), admitting: Set(workerKeys.map(\.publicKey))) : nil
         let coordinator = try Coordinator(.init(config: cfg, workDir: workDir, topology: topology, resume: false, stopAfter: nil,

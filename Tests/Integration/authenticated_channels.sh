@@ -14,7 +14,7 @@ PY=/usr/bin/python3
 tmp=$(mktemp -d)
 cleanup() { pkill -9 -f "work-dir $tmp" 2>/dev/null || true; pkill -9 -f "forge.py .*$tmp" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-small=(--config configs/colad-tiny.yaml --set data.train_size=48 --set data.val_size=8 --set data.image_size=64 --set train.warmup_iters=1
+small=(--config configs/colad-tiny.yaml --set train.iterations=1000000 --set data.train_size=48 --set data.val_size=8 --set data.image_size=64 --set train.warmup_iters=1
        --set train.log_every=1000 --set train.checkpoint_every=null --set train.eval_every=null --set distributed.heartbeat_seconds=1)
 fail() { echo "authenticated_channels: $*"; for f in "$tmp"/*.log; do echo "== $f"; tail -15 "$f"; done; exit 1; }
 

@@ -16,7 +16,8 @@ tmp=$(mktemp -d)
 mkdir -p "$tmp/sock"; export TMPDIR="$tmp/sock"
 cleanup() { pkill -9 -f "work-dir $tmp" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-small=(--set data.train_size=64 --set data.val_size=8 --set data.image_size=64 --set train.warmup_iters=1
+# The jobs here run until stopped or failed: a schedule too long to end by itself during the test.
+small=(--set train.iterations=1000000 --set data.train_size=64 --set data.val_size=8 --set data.image_size=64 --set train.warmup_iters=1
        --set train.log_every=1000 --set train.checkpoint_every=10 --set distributed.heartbeat_seconds=1
        --set distributed.max_message_bytes=4000000)
 fail() { echo "distributed_status_faults: $*"; for f in "$tmp"/*.log; do echo "== $f"; tail -20 "$f"; done; exit 1; }
@@ -63,7 +64,7 @@ PYEOF
 $PY Tests/Integration/check_status_doc.py docs/status-protocol.md "$tmp/py.json" || fail "the status reply and docs/status-protocol.md disagree"
 $PY docs/examples/status_client.py "$(cat "$job/status-endpoint")" stop wrong-token > "$tmp/ctl.json"
 grep -q '"ok": false' "$tmp/ctl.json" || fail "a control request with a wrong token was accepted"
-$PY Tests/Integration/send_garbage.py "$job" 5000000 || fail "send_garbage failed"
+timeout 120 $PY Tests/Integration/send_garbage.py "$job" 5000000 || fail "send_garbage failed"
 "$COLAD" status --work-dir "$job" --request checkpoint > /dev/null || fail "control checkpoint with the token refused"
 sleep 1
 "$COLAD" status --work-dir "$job" --json > "$tmp/after.json" || fail "status after garbage failed"

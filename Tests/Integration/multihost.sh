@@ -29,7 +29,7 @@ printf 'colad-h0 slots=1\ncolad-h1 slots=2\ncolad-h2 slots=2\n' > "$tmp/hosts2"
 # launch/multinode sets it); colad notices first (3 heartbeats of 1 s).
 mpi=(--map-by slot --bind-to none $(launch/netns-cluster mpirun-flags) --mca oob_tcp_keepalive_time 3
      --mca oob_tcp_keepalive_intvl 1 --mca oob_tcp_keepalive_probes 3 -x OPENBLAS_NUM_THREADS=1)
-small=(--config configs/colad-tiny.yaml --set data.train_size=48 --set data.val_size=8 --set data.image_size=64
+small=(--config configs/colad-tiny.yaml --set train.iterations=1000000 --set data.train_size=48 --set data.val_size=8 --set data.image_size=64
        --set train.warmup_iters=1 --set train.log_every=1000 --set train.checkpoint_every=100 --set distributed.heartbeat_seconds=1
        --set distributed.status_bind=tcp://0.0.0.0:0)
 fail() { echo "multihost: $*"; for f in "$tmp"/*.log; do echo "== $f"; tail -12 "$f"; done; exit 1; }
