@@ -65,13 +65,16 @@ public final class Journal {
         case .decision:
             break
         case .record(let rec):
-            try metrics.append(rec.jsonObject())
             for (id, n) in rec.networks { lastNetworks[id] = n }
             recentLines.append((now, rec.images, rec.times.values.reduce(0, +)))
             if recentLines.count > 51 { recentLines.removeFirst() }
+            var line = rec.jsonObject()
+            line["wall_time"] = now.timeIntervalSince1970
+            line["images_per_s"] = rate.imagesPerSecond
+            try metrics.append(line)
             progress.update(rec, rate: rate)
         case .evaluation(let t, let e):
-            var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue]
+            var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue, "wall_time": now.timeIntervalSince1970]
             for (k, v) in e.metrics { line[k] = v }
             try metrics.append(line)
             let m = e.metrics
