@@ -70,6 +70,13 @@ enum Keys {
                 .bool("score_voting", \.eval.scoreVoting),
                 .enumValue("network", \.eval.network),
             ])),
+            .section("monitor", Section([
+                .bool("tensorboard", \.monitor.tensorboard),
+                .bool("trace", \.monitor.trace),
+                .int("trace_max_events", \.monitor.traceMaxEvents),
+                .optionalInt("prometheus_port", \.monitor.prometheusPort),
+                .string("prometheus_host", \.monitor.prometheusHost),
+            ])),
             .string("work_dir", \.workDir),
         ], defaults: { config in
             // The mode's loss and eval defaults and the work dir follow name and mode; train is

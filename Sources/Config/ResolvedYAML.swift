@@ -2,11 +2,12 @@ extension TrainingConfig {
     /// The whole configuration with every default filled in, as YAML, in the order of the key
     /// table (Keys.swift). Written to the work dir; `parse(yaml:)` of this text gives back an
     /// equal config.
-    public func resolvedYAML() -> String {
+    /// `omitting`: top-level sections left out (the config hash leaves out `monitor`).
+    public func resolvedYAML(omitting: Set<String> = []) -> String {
         var w = YAMLWriter()
         w.comment("colad resolved configuration: every key with the value in effect (defaults filled in).")
         w.comment("Loading this file gives the same configuration; see configs/README.md for each key.")
-        w.write(Keys.root.keys, of: self)
+        w.write(Keys.root.keys.filter { !omitting.contains($0.name) }, of: self)
         return w.text
     }
 }

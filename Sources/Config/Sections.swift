@@ -201,6 +201,23 @@ public struct DistributedConfig: Equatable, Sendable {
     }
 }
 
+/// What a run shows while it runs, besides metrics.jsonl (docs/observability.md). None of it
+/// changes the numbers, so it is left out of the config hash: a resumed run may change it.
+public struct MonitorConfig: Equatable, Sendable {
+    /// TensorBoard event files in the work dir.
+    public var tensorboard = true
+    /// WORK_DIR/trace.json (Chrome trace format): one track per rank, a span per phase.
+    public var trace = false
+    /// Spans kept in trace.json; later ones are dropped (and counted).
+    public var traceMaxEvents = 200_000
+    /// Prometheus/OpenMetrics `/metrics` of a distributed job's coordinator; nil = off, 0 = any free port.
+    public var prometheusPort: Int?
+    /// The address `/metrics` listens on (loopback by default; 0.0.0.0 for every interface).
+    public var prometheusHost = "127.0.0.1"
+
+    public init() {}
+}
+
 /// Which network(s) to evaluate.
 public enum EvalNetwork: String, CaseIterable, Sendable {
     case a, b, both

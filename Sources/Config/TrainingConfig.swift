@@ -29,6 +29,7 @@ public struct TrainingConfig: Equatable, Sendable {
     public var colad: CoLADConfig
     public var distributed: DistributedConfig
     public var eval: EvalConfig
+    public var monitor: MonitorConfig
     /// Where the resolved config, metrics, checkpoints, eval results and logs go.
     public var workDir: String
 
@@ -48,6 +49,7 @@ public struct TrainingConfig: Equatable, Sendable {
         self.colad = CoLADConfig()
         self.distributed = DistributedConfig()
         self.eval = EvalConfig(mode: mode)
+        self.monitor = MonitorConfig()
         self.workDir = TrainingConfig.defaultWorkDir(name: name)
     }
 

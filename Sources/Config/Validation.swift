@@ -42,6 +42,7 @@ struct Validator {
         try checkSchedule()
         try checkLossAndEval()
         try checkDistributed()
+        try checkMonitor()
         try check(!c.workDir.isEmpty, "work_dir", c.workDir, "a directory path")
     }
 
@@ -166,6 +167,16 @@ struct Validator {
         try check(e.nmsIoU > 0 && e.nmsIoU <= 1, "eval.nms_iou", e.nmsIoU, "in (0, 1]")
         try check(e.nmsPre >= 1, "eval.nms_pre", e.nmsPre, "≥ 1")
         try check(e.maxPerImage >= 1, "eval.max_per_image", e.maxPerImage, "≥ 1")
+    }
+
+    private func checkMonitor() throws {
+        let m = config.monitor
+        try check(m.traceMaxEvents >= 1, "monitor.trace_max_events", m.traceMaxEvents, "≥ 1")
+        if let p = m.prometheusPort {
+            try check((0...65535).contains(p), "monitor.prometheus_port", p, "in 0…65535", hint: "0 = any free port (written to WORK_DIR/metrics-endpoint); null = off")
+        }
+        try check(!m.prometheusHost.isEmpty && !m.prometheusHost.contains(":") && !m.prometheusHost.contains("/"),
+                  "monitor.prometheus_host", m.prometheusHost, "an IPv4 address or host name", hint: "127.0.0.1 (loopback) or 0.0.0.0 (every interface)")
     }
 
     private func checkDistributed() throws {

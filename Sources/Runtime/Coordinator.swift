@@ -70,6 +70,9 @@ public final class Coordinator {
     var advertisedWorkers: String?
     /// What a signal handler may read (CLI: mpirun's SIGTERM).
     public let snapshot = CoordinatorSnapshot()
+    /// monitor.prometheus_port: `/metrics`, republished from status() at most every 0.5 s.
+    var metrics: MetricsServer?
+    var metricsPublished = Date.distantPast
 
     public init(_ settings: Settings) throws {
         self.settings = settings
@@ -117,6 +120,24 @@ public final class Coordinator {
 
     // MARK: Start-up files
 
+    /// Serves `/metrics` when monitor.prometheus_port is set; its URL goes to WORK_DIR/metrics-endpoint.
+    func startMetrics() throws {
+        guard let port = config.monitor.prometheusPort else { return }
+        let server = try MetricsServer(host: config.monitor.prometheusHost, port: port)
+        metrics = server
+        let host = server.host == "0.0.0.0" ? ((try? HostInfo.jobAddress()) ?? server.host) : server.host
+        let url = "http://\(host):\(server.port)/metrics"
+        try writeAtomically(Data((url + "\n").utf8), to: settings.workDir.appendingPathComponent("metrics-endpoint"))
+        settings.log("coordinator: Prometheus metrics at \(url)")
+        publishMetrics(now: true)
+    }
+
+    func publishMetrics(now force: Bool = false) {
+        guard let metrics, force || Date().timeIntervalSince(metricsPublished) >= 0.5 else { return }
+        metricsPublished = Date()
+        metrics.publish(OpenMetrics.render(status: status()))
+    }
+
     /// The endpoints peers use (known in mpirun mode): the worker endpoint as advertised to other
     /// hosts and the pair inboxes by world rank. Recorded in endpoints.json and the start-up line.
     public func setAdvertised(workers: String, inboxes: [Int: String]) { advertisedWorkers = workers; self.inboxes = inboxes }
@@ -146,14 +167,17 @@ public final class Coordinator {
 
     /// Runs the job to the end. Throws `JobFailure` naming the rank, host, iteration and cause.
     public func run() throws {
+        defer { metrics?.close() }
         do { try runLoop() } catch {
             if firstError == nil { firstError = "\(error)" }
+            journal?.writeTrace()   // the spans up to the failure
             throw error
         }
     }
 
     func runLoop() throws {
         try writeEndpointFiles()
+        try startMetrics()
         let launch = try Launch.open(config: config, plan: plan, topology: settings.topology, workDir: settings.workDir, resume: settings.resume,
                                      stopAfter: settings.stopAfter, jobId: String(jobId, radix: 16), log: settings.log)
         ledger = launch.ledger
@@ -176,10 +200,12 @@ public final class Coordinator {
                 countRefusedHandshakes()
             }
             answerProbe()
+            publishMetrics()
             try checkLiveness()
         }
         let finals = journal!.finish()
         done = true
+        publishMetrics(now: true)
         // Answer status clients briefly so a final query sees "finished".
         let until = Date().addingTimeInterval(0.2)
         while Date() < until { if (try? settings.transport.poll([statusSocket], timeout: 0.05))?.first == true { drainStatus() } }
@@ -203,6 +229,7 @@ public final class Coordinator {
             if ready[0] { try drainWorkers() }
             if ready[1] { drainStatus() }
             countRefusedHandshakes()
+            publishMetrics()
         }
         for w in workers.all {
             do { try send(to: w.identity, kind: .welcome, iteration: welcome.startIteration, payload: welcome.encode()) } catch {
@@ -256,6 +283,10 @@ public final class Coordinator {
             throw JobFailure("\(workers[r]!.name) failed at iteration \(f.iteration): \(text)")
         case .bye:
             workers.update(r) { $0.finished = true; $0.setPhase(.finished, at: now) }
+        case .spans(let spans):
+            let w = workers[r]!
+            journal?.trace(spans, track: .replica(w.network, rank: r, name: w.name))
+            return
         case .saved, .evaluated:
             break
         }

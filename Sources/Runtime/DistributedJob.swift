@@ -62,6 +62,7 @@ public enum DistributedJob {
                           file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
         let settings = linkSettings(config, world.rank, transport, keys)
+        let clock = config.monitor.trace ? try alignedClock(world) : SpanClock()
         var coordinator: Coordinator?
         var inbox: MessageSocket?
         var mine = ""
@@ -93,8 +94,24 @@ public enum DistributedJob {
             try runReplica(config: config, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: world.rank),
                            settings: settings,
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
-                           inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, hooks: hooks, log: log)
+                           inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, clock: clock, hooks: hooks, log: log)
         }
+    }
+
+    /// This process's span clock shifted to world rank 0's (the coordinator, unless an external
+    /// one runs): every rank reads its clock as it leaves a barrier, nine times; the offset is
+    /// the median difference to rank 0's reading (SpanClock.offset).
+    static func alignedClock(_ world: Communicator, rounds: Int = 9) throws -> SpanClock {
+        let own = SpanClock()
+        var samples: [(own: Double, reference: Double)] = []
+        for _ in 0..<rounds {
+            try world.barrier()
+            let t = own.now
+            let all = try world.allGather(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) })
+            let reference = Double(bitPattern: UInt64(littleEndian: all[0].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+            samples.append((t, reference))
+        }
+        return own.with(offset: SpanClock.offset(rounds: samples))
     }
 
     static func linkSettings(_ config: TrainingConfig, _ rank: Int, _ transport: MessageTransport, _ keys: ChannelKeys) -> LinkSettings {
@@ -107,7 +124,7 @@ public enum DistributedJob {
     /// and gives it a moment to name the rank for the whole job before this process goes.
     public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
                                   settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
-                                  peer: (rank: Int, endpoint: String)?, group: GroupReducer?, hooks: Hooks,
+                                  peer: (rank: Int, endpoint: String)?, group: GroupReducer?, clock: SpanClock = SpanClock(), hooks: Hooks,
                                   log: @escaping @Sendable (String) -> Void) throws {
         let job = JobIdentity()
         let shortName = "\(placement.network.rawValue)\(placement.groupRank)"
@@ -130,7 +147,7 @@ public enum DistributedJob {
             let train = try openDataset(config.data, split: .train)
             let feed = try DataFeed(dataset: train, config: config, groupSize: topology.k, groupRank: placement.groupRank)
             let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
-                                coordinator: coordinator, pair: pair, group: group, workDir: workDir)
+                                coordinator: coordinator, pair: pair, group: group, workDir: workDir, clock: clock)
             replica = r
             try r.join(host: settings.host, pid: HostInfo.pid, inbox: inboxEndpoint)
             while !r.finished { try r.runIteration() }

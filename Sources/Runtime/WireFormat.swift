@@ -12,7 +12,7 @@ import Transport
 
 public enum MessageKind: UInt8, Sendable, CaseIterable {
     case hello = 1, welcome, stats, decision, assignment, costs, predictions, report, saved, evalResult
-    case heartbeat, failure, abort, bye
+    case heartbeat, failure, abort, bye, spans
     case statusRequest = 20, statusReply, controlRequest, controlReply
 }
 
@@ -157,6 +157,29 @@ extension EvalResult {
     }
 }
 
+/// A rank's spans of one iteration: count, then (name, start, seconds, iteration) each.
+enum SpanList {
+    static let maxSpans = 4096
+    static func encode(_ spans: [Span]) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(spans.count))
+        for s in spans { w.string(s.name); w.f64(s.start); w.f64(s.seconds); w.i64(s.iteration) }
+        return w.bytes
+    }
+    static func decode(_ b: [UInt8]) throws -> [Span] {
+        var r = ByteReader(b, maxCount: 256)
+        let n = Int(try r.u32())
+        guard n <= maxSpans else { throw FrameRejection.malformedPayload }
+        var out: [Span] = []
+        for _ in 0..<n {
+            let s = Span(name: try r.string(), start: try r.f64(), seconds: try r.f64(), iteration: try r.i64())
+            guard s.start.isFinite, s.seconds.isFinite, s.seconds >= 0 else { throw FrameRejection.malformedPayload }
+            out.append(s)
+        }
+        try r.finish(); return out
+    }
+}
+
 /// A failure or abort reason (UTF-8).
 enum TextPayload {
     static func encode(_ s: String) -> [UInt8] { var w = ByteWriter(); w.string(s); return w.bytes }
@@ -173,6 +196,7 @@ extension WorkerMessage {
         case .evaluated(let e): return (.evalResult, e.encode())
         case .failure(let text): return (.failure, TextPayload.encode(text))
         case .bye: return (.bye, [])
+        case .spans(let s): return (.spans, SpanList.encode(s))
         }
     }
 
@@ -186,6 +210,7 @@ extension WorkerMessage {
         case .bye:
             guard payload.isEmpty else { throw FrameRejection.malformedPayload }
             self = .bye
+        case .spans: self = .spans(try SpanList.decode(payload))
         default: throw FrameRejection.unexpected
         }
     }

@@ -210,10 +210,12 @@ public struct LaunchStart: Equatable {
 }
 
 extension TrainingConfig {
-    /// FNV-1a of the resolved YAML: a resumed run must have the same configuration.
+    /// FNV-1a of the resolved YAML without `monitor` (what a run shows does not change its
+    /// numbers, so a resumed run may turn tracing or TensorBoard on or off): a resumed run must
+    /// have the same configuration.
     public var hash: String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in resolvedYAML().utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        for b in resolvedYAML(omitting: ["monitor"]).utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return String(h, radix: 16)
     }
 }

@@ -41,6 +41,10 @@ public final class InProcessCoordinator {
     }
 
     func receive(_ message: WorkerMessage, iteration t: Int, from rank: Int) throws {
+        if case .spans(let spans) = message, case .worker(let id, _) = topology.role(of: rank) {
+            journal?.trace(spans, track: .replica(id, rank: rank + 1, name: "network \(id.rawValue)"))
+            return
+        }
         for e in try ledger.receive(message, iteration: t, from: rank) {
             switch e {
             case .decision(let i, let d):

@@ -1,7 +1,8 @@
 // What a job leaves behind while it runs, for both drivers: the ledger's records, evaluations
 // and checkpoint commits become metrics.jsonl lines (iteration order, the same format for one
-// process and for many), the progress line, log lines, and committed checkpoints (state.json,
-// manifest, `latest`). It also remembers the latest values for status and the final summary.
+// process and for many), the progress line, log lines, committed checkpoints (state.json,
+// manifest, `latest`), and what `monitor` asks for: the ranks' spans in trace.json. It also
+// remembers the latest values for status and the final summary.
 import Config
 import Engine
 import Foundation
@@ -27,6 +28,9 @@ public final class Journal {
     public private(set) var lastNetworks: [NetworkID: NetworkRecord] = [:]
     public private(set) var lastEval: [NetworkID: EvalSummary] = [:]
     public private(set) var lastCheckpoint: (iteration: Int, path: String, at: Date)?
+    /// monitor.trace: the launch's spans (written at each checkpoint and at the end).
+    public let trace: TraceFile?
+    var traceFull = false
     /// (time written, images, summed phase seconds) of the last ≤ 51 iteration lines.
     var recentLines: [(at: Date, images: Int, phaseSeconds: Double)] = []
 
@@ -51,6 +55,22 @@ public final class Journal {
         self.config = config; self.workDir = workDir; self.jobId = jobId; self.log = log
         metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
         progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery, log: log)
+        trace = config.monitor.trace
+            ? TraceFile(url: workDir.appendingPathComponent("trace.json"), maxEvents: config.monitor.traceMaxEvents, origin: Date().timeIntervalSince1970)
+            : nil
+    }
+
+    /// Keeps a rank's spans for trace.json (said once when the bound is reached).
+    public func trace(_ spans: [Span], track: TraceFile.Track) {
+        guard let trace, !trace.add(spans, track: track), !traceFull else { return }
+        traceFull = true
+        log("trace: \(trace.maxEvents) spans kept (monitor.trace_max_events); later spans are counted, not kept")
+    }
+
+    /// Writes trace.json now (a failure is logged: the trace must not stop the run).
+    public func writeTrace() {
+        guard let trace else { return }
+        do { try trace.write() } catch { log("\(error)") }
     }
 
     /// The line that opens a launch (same wording for both drivers).
@@ -102,11 +122,14 @@ public final class Journal {
         if let keep = config.train.keepCheckpoints { Checkpoint.prune(checkpointRoot, keep: keep) }
         lastCheckpoint = (iteration, dir.path, Date())
         log("checkpoint \(dir.path)")
+        writeTrace()
     }
 
     /// Ends the progress line; returns one line per evaluated network with its last mAP.
     public func finish() -> [String] {
         progress.finish()
+        writeTrace()
+        if let trace { log("trace: \(trace.url.path) (\(trace.count) spans\(trace.dropped > 0 ? ", \(trace.dropped) dropped" : ""))") }
         return lastEval.sorted { $0.key.rawValue < $1.key.rawValue }.map { id, e in
             String(format: "final %@ (%@): mAP %.4f  AP50 %.4f  AP75 %.4f at iteration %d",
                    id.rawValue, config.network(id)?.preset ?? "custom", e.map, e.ap50, e.ap75, e.iteration)

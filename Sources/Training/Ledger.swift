@@ -101,14 +101,15 @@ public struct Ledger {
 
     // MARK: Inputs
 
-    /// A replica's message about iteration `t` (failure and bye are the transport's business).
+    /// A replica's message about iteration `t` (failure and bye are the transport's business,
+    /// spans the journal's).
     public mutating func receive(_ message: WorkerMessage, iteration t: Int, from rank: Int, at now: Date = Date()) throws -> [LedgerEvent] {
         switch message {
         case .stats(let s): return try stats(s, iteration: t, from: rank, at: now)
         case .report(let r): return try report(r, iteration: t, from: rank)
         case .saved(let s): return try saved(s, iteration: t, from: rank)
         case .evaluated(let e): return try evaluated(e, iteration: t, from: rank)
-        case .failure, .bye: return []
+        case .failure, .bye, .spans: return []
         }
     }
 

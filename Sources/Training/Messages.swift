@@ -107,6 +107,8 @@ public enum WorkerMessage: Equatable, Sendable {
     case failure(String)
     /// This rank finished its range.
     case bye
+    /// monitor.trace: this rank's spans of one iteration (sent after its last phase).
+    case spans([Span])
 }
 
 /// What a rank is doing (heartbeats, status).

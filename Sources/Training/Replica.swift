@@ -47,6 +47,10 @@ public final class Replica {
     let pair: PairLink?
     let group: GroupReducer?
     let checkpointRoot: URL
+    /// Span times (monitor.trace): this process's clock shifted to the coordinator's.
+    let clock: SpanClock
+    /// The phases run back to back (`runIteration`), so an iteration span means something.
+    var backToBack = false
 
     /// The next iteration to run, and the end of the launch.
     public private(set) var iteration = 0
@@ -60,9 +64,9 @@ public final class Replica {
     var inFlight: InFlight?
 
     public init(config: TrainingConfig, plan: ModePlan, placement: Placement, feed: DataFeed, evaluator: SharedEvaluator,
-                coordinator: CoordinatorLink, pair: PairLink?, group: GroupReducer?, workDir: URL) throws {
+                coordinator: CoordinatorLink, pair: PairLink?, group: GroupReducer?, workDir: URL, clock: SpanClock = SpanClock()) throws {
         self.config = config; self.plan = plan; self.placement = placement; self.feed = feed; self.evaluator = evaluator
-        self.coordinator = coordinator; self.pair = pair; self.group = group
+        self.coordinator = coordinator; self.pair = pair; self.group = group; self.clock = clock
         role = plan.role(placement.network)
         precondition(pair != nil || plan.peer(of: placement.network) == nil, "Replica: a two-network mode needs a pair link")
         layout = AnchorLayout(config)
@@ -110,7 +114,10 @@ public final class Replica {
     // MARK: Phases
 
     /// Every phase of the next iteration, back to back.
-    public func runIteration() throws { for phase in Phase.allCases { try run(phase) } }
+    public func runIteration() throws {
+        backToBack = true
+        for phase in Phase.allCases { try run(phase) }
+    }
 
     public func run(_ phase: Phase) throws {
         switch phase {
@@ -128,7 +135,7 @@ public final class Replica {
         let t = iteration
         coordinator.setPhase(.training, iteration: t)
         pair?.drain(before: t)
-        var f = InFlight(t)
+        var f = InFlight(t, clock: config.monitor.trace ? clock : nil)
         let batch = try feed.batch(at: position)
         position = feed.sampler.position(after: position)
         f.targets = BatchTargets(batch, layout: layout)
@@ -141,7 +148,7 @@ public final class Replica {
         f.lap("assign")
         if plan.labels == .mergedPerObject {
             try pair!.send(.costs(f.costs), iteration: t)
-            f.lap("pair")
+            f.lap("pair", span: "pair_send")
         }
         inFlight = f
     }
@@ -152,7 +159,7 @@ public final class Replica {
         switch plan.labels {
         case .mergedPerObject:
             let theirs = try pair!.costs(f.t, matching: f.pre, from: name)
-            f.lap("pair")
+            f.lap("pair", span: "pair_receive")
             let (a, b) = me == .a ? (f.costs, theirs) : (theirs, f.costs)
             (f.assignments, stats) = step.mergePerObject(f.pre, costsA: a, costsB: b, rule: plan.rule)
         case .decidedPerIteration:
@@ -177,7 +184,7 @@ public final class Replica {
             if let peer = plan.peer(of: me), plan.role(peer).hardLosses { try pair!.send(.assignment(f.assignments!), iteration: f.t) }
         }
         if role.sendsPredictions { try pair!.send(.predictions(network.outputs!), iteration: f.t) }
-        f.lap("pair")
+        f.lap("pair", span: "pair_send")
         inFlight = f
     }
 
@@ -185,7 +192,7 @@ public final class Replica {
         var f = resume()
         if role.hardLosses, f.assignments == nil { f.assignments = try pair!.assignments(f.t, matching: f.targets, from: name) }
         let teacher = role.softLosses ? try pair!.predictions(f.t, matching: network.outputs!, from: name) : nil
-        f.lap("pair")
+        f.lap("pair", span: "pair_receive")
         var report = Report(network: me, record: nil)
         if role.trained {
             let reducer = (group?.size ?? 1) > 1 ? group : nil
@@ -214,23 +221,30 @@ public final class Replica {
     }
 
     func save() throws {
-        let f = resume()
+        var f = resume()
+        defer { inFlight = f }
         guard f.decision!.checkpoint, placement.groupRank == 0, role.trained else { return }
         coordinator.setPhase(.checkpointing, iteration: f.t)
         let dir = checkpointRoot.appendingPathComponent(Checkpoint.directoryName(f.t + 1))
         try Checkpoint.writeNetwork(me.rawValue, store: network.network.store, optimizer: network.optimizer, to: dir)
         try coordinator.send(.saved(Saved(network: me, optimizerSteps: network.optimizer?.steps ?? 0,
                                           epoch: position.epoch, iterationInEpoch: position.iteration)), iteration: f.t)
+        f.lap("checkpoint")
     }
 
     func evaluate() throws {
-        let f = resume()
+        var f = resume()
         if f.decision!.evaluate, placement.groupRank == 0, config.eval.network.ids.contains(me) {
             coordinator.setPhase(.evaluating, iteration: f.t)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (m, _) = try evaluator.get().evaluate(network.network)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             try coordinator.send(.evaluated(EvalResult(network: me, metrics: m.mmdetDictionary(), seconds: seconds)), iteration: f.t)
+            f.lap("evaluation")
+        }
+        if var spans = f.spans, let clock = f.clock {
+            if backToBack { spans.append(Span(name: "iteration", start: clock.seconds(at: f.started), seconds: f.elapsed, iteration: f.t)) }
+            try coordinator.send(.spans(spans), iteration: f.t)
         }
         inFlight = nil
         iteration = f.t + 1
@@ -256,15 +270,24 @@ struct InFlight {
     var decision: Decision?
     /// Seconds per phase name.
     var times: [String: Double] = [:]
+    let started = DispatchTime.now().uptimeNanoseconds
     var mark = DispatchTime.now().uptimeNanoseconds
+    /// With a clock (monitor.trace), each lap is also a span.
+    let clock: SpanClock?
+    var spans: [Span]?
 
-    init(_ t: Int) { self.t = t }
+    init(_ t: Int, clock: SpanClock? = nil) { self.t = t; self.clock = clock; spans = clock == nil ? nil : [] }
 
-    mutating func lap(_ name: String) {
+    /// Books the time since the last mark to phase `name` (and to span `span`, default `name`).
+    mutating func lap(_ name: String, span: String? = nil) {
         let n = DispatchTime.now().uptimeNanoseconds
         times[name, default: 0] += Double(n - mark) / 1e9
+        if let clock, n - mark >= 1000 { spans!.append(Span(name: span ?? name, start: clock.seconds(at: mark), seconds: Double(n - mark) / 1e9, iteration: t)) }
         mark = n
     }
+
+    /// Seconds since the iteration started.
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
 }
 
 /// The validation evaluator, built on first use (it renders the whole val split once); the

@@ -15,6 +15,7 @@ public final class Trainer {
     public let replicas: [Replica]
     public let coordinator: InProcessCoordinator
     let log: (String) -> Void
+    let clock = SpanClock()
 
     /// `freeze` keeps a network that the mode would train fixed (inference behaviour, no
     /// updates); used to check CoLAD with a fixed, frozen teacher against LAD.
@@ -52,9 +53,12 @@ public final class Trainer {
 
     /// One iteration of every replica (with the schedule's checkpoint and evaluation).
     public func runIteration() throws -> IterationRecord {
+        let t = iteration, started = clock.now
         for phase in Replica.Phase.allCases {
             for r in replicas { try r.run(phase) }
         }
+        coordinator.journal?.trace([Span(name: "iteration", start: started, seconds: clock.now - started, iteration: t)],
+                                   track: TraceFile.Track(group: 0, groupName: "job", id: 0, name: "trainer"))
         return try coordinator.takeRecord()
     }
 

@@ -18,8 +18,10 @@ struct TrainCommand: ParsableCommand {
 
         Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per
         evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json,
-        manifest.json) and checkpoints/latest; distributed runs also status-endpoint and
-        control-token (mode 0600). Progress is one rewritten line on a terminal and plain log lines otherwise.
+        manifest.json) and checkpoints/latest, TensorBoard event files (monitor.tensorboard), and with
+        --trace trace.json; distributed runs also status-endpoint and control-token (mode 0600), and
+        metrics-endpoint with monitor.prometheus_port. Progress is one rewritten line on a terminal
+        and plain log lines otherwise.
         """)
 
     @Option(help: "Config file (see configs/README.md).") var config: String
@@ -29,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many iterations (smoke runs); metrics and a final checkpoint are still written.") var maxIters: Int?
     @Option(help: "Override the config's seed.") var seed: Int?
     @Option(help: "Endpoint of an external `colad coordinator` (sets distributed.coordinator).") var coordinator: String?
+    @Flag(help: "Write WORK_DIR/trace.json, a timeline of every rank's phases (sets monitor.trace; open it in Perfetto).") var trace = false
 
     func run() throws {
         var world: Communicator?
@@ -36,6 +39,7 @@ struct TrainCommand: ParsableCommand {
             var sets = overrides
             if let seed { sets.append("seed=\(seed)") }
             if let coordinator { sets.append("distributed.coordinator=\(coordinator)") }
+            if trace { sets.append("monitor.trace=true") }
             if MPIRuntime.launchedByMPI { world = try MPIRuntime.start() }
             let loaded = Result { try TrainingConfig.load(file: config, overrides: sets, requireFiles: true) }
             if let world, world.size > 1 { try reportStartupErrors(loaded, world) }

@@ -69,6 +69,11 @@ final class KeyTableTests: XCTestCase {
         c.distributed.timeoutSeconds = 60
         c.distributed.heartbeatSeconds = 5
         c.distributed.maxMessageBytes = 4096
+        c.monitor.tensorboard = false
+        c.monitor.trace = true
+        c.monitor.traceMaxEvents = 10
+        c.monitor.prometheusPort = 9464
+        c.monitor.prometheusHost = "0.0.0.0"
         c.eval.scoreThreshold = 0.1
         c.eval.nmsIoU = 0.5
         c.eval.nmsPre = 500

@@ -32,7 +32,14 @@ final class WireFormatTests: XCTestCase {
         XCTAssertEqual(try Saved.decode(saved.encode()), saved)
         let eval = EvalResult(network: .a, metrics: ["bbox_mAP": 0.25, "bbox_mAP_50": 0.5], seconds: 1.5)
         XCTAssertEqual(try EvalResult.decode(eval.encode()), eval)
-        for m in [WorkerMessage.stats(Stats(a: agg)), .report(rep), .saved(saved), .evaluated(eval), .failure("disk full"), .bye] {
+        let spans = [Span(name: "forward", start: 1_796_000_000.123456, seconds: 0.0125, iteration: 7), Span(name: "iteration", start: 1, seconds: 0, iteration: 0)]
+        XCTAssertEqual(try SpanList.decode(SpanList.encode(spans)), spans)
+        XCTAssertEqual(try SpanList.decode(SpanList.encode([])), [])
+        var negative = SpanList.encode([Span(name: "x", start: 0, seconds: 1, iteration: 0)])
+        negative.replaceSubrange(negative.count - 16..<negative.count - 8, with: withUnsafeBytes(of: (-1.0).bitPattern.littleEndian) { Array($0) })
+        XCTAssertThrowsError(try SpanList.decode(negative))   // a negative duration is refused
+        XCTAssertThrowsError(try SpanList.decode(Array(SpanList.encode(spans).dropLast())))
+        for m in [WorkerMessage.stats(Stats(a: agg)), .report(rep), .saved(saved), .evaluated(eval), .failure("disk full"), .bye, .spans(spans)] {
             let (kind, payload) = m.wire
             XCTAssertEqual(try WorkerMessage(kind: kind, payload: payload), m)
         }
