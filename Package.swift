@@ -59,6 +59,8 @@ let package = Package(
                                                  "Engine", "Datasets", "Evaluation"], exclude: ["README.md"]),
         // MPI groups and collectives.
         .target(name: "Comm", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: fast),
+        // TensorBoard event files (TFRecord framing, CRC-32C, the Event protobuf), written and read back; Foundation only.
+        .target(name: "TensorBoard", exclude: ["README.md"]),
 
         .executableTarget(
             name: "colad",
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Training", "Distillation", "PAA", "Models", "Engine", "Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "StrictJSON", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport", "Config", "Training"]),
     ],
     swiftLanguageModes: [.v5]
