@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Distillation", exclude: ["README.md"], swiftSettings: fast),
         // Training drivers: network workers, assignment step, trainer loop, evaluation, checkpoints.
         .target(name: "Training", dependencies: ["Engine", "Models", "Detection", "PAA", "Inference", "Datasets",
-                                                  "Evaluation", "Config", "Distillation"], exclude: ["README.md"], swiftSettings: fast),
+                                                  "Evaluation", "Config", "Distillation", "TensorBoard"], exclude: ["README.md"], swiftSettings: fast),
         // COCO bbox evaluation with pycocotools semantics; COCO results files.
         .target(name: "Evaluation", dependencies: ["StrictJSON"], exclude: ["README.md"]),
         // The experiment suites of `colad experiment` (plan, runner, results table and curves).
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Engine", "TestSupport"]),
         .testTarget(name: "PAATests", dependencies: ["PAA", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA", "TensorBoard"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),

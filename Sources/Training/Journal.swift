@@ -1,11 +1,13 @@
 // What a job leaves behind while it runs, for both drivers: the ledger's records, evaluations
 // and checkpoint commits become metrics.jsonl lines (iteration order, the same format for one
 // process and for many), the progress line, log lines, committed checkpoints (state.json,
-// manifest, `latest`), and what `monitor` asks for: the ranks' spans in trace.json. It also
+// manifest, `latest`), and what `monitor` asks for: every metrics line's scalars in a
+// TensorBoard event file (tags: ScalarTags), the ranks' spans in trace.json. It also
 // remembers the latest values for status and the final summary.
 import Config
 import Engine
 import Foundation
+import TensorBoard
 
 /// The latest evaluation of a network.
 public struct EvalSummary: Equatable, Sendable {
@@ -28,6 +30,8 @@ public final class Journal {
     public private(set) var lastNetworks: [NetworkID: NetworkRecord] = [:]
     public private(set) var lastEval: [NetworkID: EvalSummary] = [:]
     public private(set) var lastCheckpoint: (iteration: Int, path: String, at: Date)?
+    /// monitor.tensorboard: this launch's event file.
+    public let events: EventFileWriter?
     /// monitor.trace: the launch's spans (written at each checkpoint and at the end).
     public let trace: TraceFile?
     var traceFull = false
@@ -55,9 +59,31 @@ public final class Journal {
         self.config = config; self.workDir = workDir; self.jobId = jobId; self.log = log
         metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
         progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery, log: log)
+        if config.monitor.tensorboard {
+            do {
+                let w = try EventFileWriter(directory: workDir)
+                // Steps from this launch's first on replace what earlier launches wrote there
+                // (an interrupted run's lines past its checkpoint; a run started afresh).
+                try w.sessionStart(step: start + 1, wallTime: Date().timeIntervalSince1970)
+                events = w
+            } catch {
+                throw TrainingError("cannot start a TensorBoard event file in \(workDir.path): \(error)",
+                                    hint: "check free space and permissions, or set monitor.tensorboard: false")
+            }
+        } else {
+            events = nil
+        }
         trace = config.monitor.trace
             ? TraceFile(url: workDir.appendingPathComponent("trace.json"), maxEvents: config.monitor.traceMaxEvents, origin: Date().timeIntervalSince1970)
             : nil
+    }
+
+    /// A metrics line's scalars into the event file.
+    func scalars(_ line: [String: Any], step: Int, at now: Date) throws {
+        guard let events else { return }
+        do { try events.scalars(ScalarTags.scalars(line).map { ($0.tag, $0.value) }, step: step, wallTime: now.timeIntervalSince1970) } catch {
+            throw TrainingError("cannot append to \(events.url.path): \(error)", hint: "check free space; the run stops with its last checkpoint intact")
+        }
     }
 
     /// Keeps a rank's spans for trace.json (said once when the bound is reached).
@@ -92,11 +118,13 @@ public final class Journal {
             line["wall_time"] = now.timeIntervalSince1970
             line["images_per_s"] = rate.imagesPerSecond
             try metrics.append(line)
+            try scalars(line, step: rec.iteration + 1, at: now)
             progress.update(rec, rate: rate)
         case .evaluation(let t, let e):
             var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue, "wall_time": now.timeIntervalSince1970]
             for (k, v) in e.metrics { line[k] = v }
             try metrics.append(line)
+            try scalars(line, step: t + 1, at: now)
             let m = e.metrics
             lastEval[e.network] = EvalSummary(iteration: t + 1, metrics: m)
             log(String(format: "eval %@ @%d: mAP %.4f  AP50 %.4f  AP75 %.4f  (APs %.3f APm %.3f APl %.3f) in %.1f s",
@@ -128,6 +156,7 @@ public final class Journal {
     /// Ends the progress line; returns one line per evaluated network with its last mAP.
     public func finish() -> [String] {
         progress.finish()
+        events?.close()
         writeTrace()
         if let trace { log("trace: \(trace.url.path) (\(trace.count) spans\(trace.dropped > 0 ? ", \(trace.dropped) dropped" : ""))") }
         return lastEval.sorted { $0.key.rawValue < $1.key.rawValue }.map { id, e in
