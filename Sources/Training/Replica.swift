@@ -217,6 +217,7 @@ public final class Replica {
         report.times["total"] = f.times.values.reduce(0, +)
         report.rejected = coordinator.rejected.merging(pair?.rejected ?? [:], uniquingKeysWith: +)
         try coordinator.send(.report(report), iteration: f.t)
+        f.lap("report")   // a span only: the report already holds the phase times
         inFlight = f
     }
 
@@ -251,10 +252,13 @@ public final class Replica {
         finished = f.decision!.last || iteration >= end
     }
 
-    /// The iteration in flight, its phase clock restarted (time between phases belongs to others).
+    /// The iteration in flight. Phases run in turn with another replica's (single process):
+    /// the phase clock restarts, the time between phases belongs to the other. Back to back
+    /// (distributed): it runs on, so the next phase's first lap includes the end of the last
+    /// one (e.g. sending the statistics counts to coordinator_wait) and the laps cover the step.
     func resume() -> InFlight {
         guard var f = inFlight else { preconditionFailure("Replica \(name): a phase before prepare") }
-        f.mark = DispatchTime.now().uptimeNanoseconds
+        if !backToBack { f.mark = DispatchTime.now().uptimeNanoseconds }
         return f
     }
 }

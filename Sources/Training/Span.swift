@@ -3,7 +3,7 @@
 // (the offset measured over MPI at start-up), and sends them to the coordinator once per
 // iteration (`WorkerMessage.spans`), which keeps them in the journal's trace.
 //
-// Span names: iteration ⊃ {data, forward, assign, pair_send, pair_receive, coordinator_wait,
+// Span names: iteration ⊃ {data, forward, assign, pair_send, pair_receive, coordinator_wait, report,
 // loss_backward, allreduce, step, checkpoint, evaluation}. Within an iteration the leaves are
 // back to back: their durations add up to the phase times of metrics.jsonl.
 import Foundation
