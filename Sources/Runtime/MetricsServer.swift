@@ -110,6 +110,35 @@ public final class MetricsServer: @unchecked Sendable {
     }
 }
 
+extension MetricsServer {
+    /// GET `path` from an HTTP server at an IPv4 `host:port` (2 s deadlines); the whole response
+    /// (status line, headers, body). For benchmarks and tests; Prometheus is the real client.
+    public static func get(host: String, port: Int, path: String = "/metrics") throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TrainingError("socket: \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { throw TrainingError("not an IPv4 address: \(host)") }
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else { throw TrainingError("cannot connect to \(host):\(port): \(String(cString: strerror(errno)))") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
+        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { throw TrainingError("cannot send to \(host):\(port)") }
+        var response: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65536)
+        while response.count < 64 << 20 {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { break }
+            guard n > 0 else { throw TrainingError("no answer from \(host):\(port) within 2 s") }
+            response += buffer[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}
+
 private extension Array where Element == UInt8 {
     func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Runtime
 
 struct BenchMonitor: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,8 +65,9 @@ struct BenchMonitor: ParsableCommand {
         var scrapes = 0
         while p.isRunning {
             Thread.sleep(forTimeInterval: 0.5)
-            if scrape, let url = try? String(contentsOf: dir.appendingPathComponent("metrics-endpoint"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), let u = URL(string: url), (try? Data(contentsOf: u)) != nil {
+            if scrape, let url = try? String(contentsOf: dir.appendingPathComponent("metrics-endpoint"), encoding: .utf8),
+               let u = URL(string: url.trimmingCharacters(in: .whitespacesAndNewlines)), let host = u.host, let port = u.port,
+               let answer = try? MetricsServer.get(host: host, port: port), answer.hasPrefix("HTTP/1.1 200") {
                 scrapes += 1
             }
         }

@@ -40,3 +40,43 @@ final class OpenMetricsTests: XCTestCase {
         XCTAssertEqual(types.count, Set(types).count)
     }
 }
+
+/// /metrics over real sockets: the published text, 404/405 for anything else, and a client that
+/// connects and says nothing holds the server for at most its 2 s deadline.
+final class MetricsServerTests: XCTestCase {
+    func testServesThePublishedTextAndNothingElse() throws {
+        let server = try MetricsServer(host: "127.0.0.1", port: 0)
+        defer { server.close() }
+        XCTAssertGreaterThan(server.port, 0)
+        server.publish("colad_iteration 3\n# EOF\n")
+        let ok = try MetricsServer.get(host: "127.0.0.1", port: server.port)
+        XCTAssertTrue(ok.hasPrefix("HTTP/1.1 200 OK\r\n"), ok)
+        XCTAssertTrue(ok.contains("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8\r\n"))
+        XCTAssertTrue(ok.hasSuffix("\r\n\r\ncolad_iteration 3\n# EOF\n"), ok)
+        XCTAssertTrue(try MetricsServer.get(host: "127.0.0.1", port: server.port, path: "/").hasPrefix("HTTP/1.1 404"))
+
+        // A silent client, then a real one: answered once the silent one's deadline passed.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET); addr.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let t0 = Date()
+        var answered = false
+        for _ in 0..<5 where !answered { answered = (try? MetricsServer.get(host: "127.0.0.1", port: server.port))?.hasPrefix("HTTP/1.1 200") == true }
+        XCTAssertTrue(answered)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 6)
+    }
+
+    func testABusyPortIsAnErrorNamingTheKey() throws {
+        let first = try MetricsServer(host: "127.0.0.1", port: 0)
+        defer { first.close() }
+        XCTAssertThrowsError(try MetricsServer(host: "127.0.0.1", port: first.port)) { e in
+            XCTAssertTrue("\(e)".contains("monitor.prometheus_port"), "\(e)")
+        }
+        XCTAssertThrowsError(try MetricsServer(host: "not-an-address", port: 0)) { e in
+            XCTAssertTrue("\(e)".contains("monitor.prometheus_host"), "\(e)")
+        }
+    }
+}
