@@ -1,6 +1,6 @@
 // The suite's outputs: the results table (method, teacher, student, mAP mean ± std over seeds,
 // Δ vs that student's baseline), the paper's three claims checked on it, results.json,
-// results.md and curves.png (val mAP vs iteration, mean over seeds, one panel per student).
+// results.md and curves.png (val mAP vs iteration, mean ± std over seeds, one panel per student).
 import Datasets
 import Engine
 import Foundation
@@ -109,19 +109,26 @@ public struct SuiteReport: Codable, Sendable {
         return md
     }
 
-    /// Val mAP vs iteration, mean over seeds: one panel per student preset.
+    /// Val mAP vs iteration, mean over seeds (± std as a band with ≥ 2 seeds): one panel per student preset.
     public func curves() -> LineChart {
         let students = Set(rows.map(\.student)).sorted(by: SuiteReport.presetOrder)
         var panels: [LineChart.Panel] = []
         for student in students {
             var series: [LineChart.Series] = []
             for row in rows where row.student == student {
-                var sums: [Double: (Double, Int)] = [:]
+                var seedValues: [Double: [Double]] = [:]
                 for run in runs where run.key == row.key {
-                    for p in run.students[student]?.curve ?? [] { let s = sums[p[0]] ?? (0, 0); sums[p[0]] = (s.0 + p[1], s.1 + 1) }
+                    for p in run.students[student]?.curve ?? [] { seedValues[p[0], default: []].append(p[1]) }
                 }
+                let xs = seedValues.keys.sorted()
                 let label = row.teacher == "—" || row.teacher == "dynamic" ? row.method : "\(row.method) (\(row.teacher) teacher)"
-                series.append(.init(label: label, points: sums.keys.sorted().map { (x: $0, y: sums[$0]!.0 / Double(sums[$0]!.1)) }))
+                // Mean ± std over the seeds that reached x; a band only where there are ≥ 2.
+                let band = xs.filter { seedValues[$0]!.count >= 2 }.map { x -> (x: Double, low: Double, high: Double) in
+                    let v = seedValues[x]!, m = SuiteReport.mean(v), s = SuiteReport.std(v)
+                    return (x: x, low: m - s, high: m + s)
+                }
+                series.append(.init(label: label, points: xs.map { (x: $0, y: SuiteReport.mean(seedValues[$0]!)) },
+                                    band: band.isEmpty ? nil : band))
             }
             panels.append(.init(title: "student \(student): val mAP, mean of \(seeds) seed(s)", series: series))
         }

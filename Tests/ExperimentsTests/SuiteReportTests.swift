@@ -68,6 +68,19 @@ final class SuiteReportTests: XCTestCase {
         XCTAssertTrue(found)
     }
 
+    /// curves(): per row the mean over seeds, with mean ± sample std as a band when there are ≥ 2 seeds.
+    func testCurvesMeanAndStdBand() throws {
+        let chart = SuiteReport(results: results(), seeds: 2, iterations: 200, wallSeconds: 60).curves()
+        let tiny = chart.panels[0], lad = tiny.series.first { $0.label == "LAD (small teacher)" }!
+        XCTAssertEqual(lad.points.map(\.x), [100, 200])
+        XCTAssertEqual(lad.points[1].y, 0.25, accuracy: 1e-12)
+        let std = (2 * 0.01 * 0.01).squareRoot()   // sample std of {0.24, 0.26}
+        XCTAssertEqual(lad.band?.count, 2)
+        XCTAssertEqual(lad.band![1].low, 0.25 - std, accuracy: 1e-12); XCTAssertEqual(lad.band![1].high, 0.25 + std, accuracy: 1e-12)
+        let one = SuiteReport(results: results().filter { $0.seed == 0 }, seeds: 1, iterations: 200, wallSeconds: 60).curves()
+        XCTAssertTrue(one.panels.flatMap(\.series).allSatisfy { $0.band == nil }, "one seed: no band")
+    }
+
     func testPlanOrderAndTeachers() throws {
         let out = URL(fileURLWithPath: "/tmp/suite")
         let plan = try PaperSuite.plan(seeds: 2, schedule: SuiteSchedule(), out: out)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The built binary end to end on the built-in data: a short baseline run (metrics, checkpoint,
-# resume), evaluation from the checkpoint, detection on PNGs, a CoLAD smoke run, bad configs.
+# resume), its curves (colad plot), evaluation from the checkpoint, detection on PNGs, a CoLAD
+# smoke run, bad configs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source launch/env.sh
@@ -16,6 +17,22 @@ grep -q "checkpoint $tmp/run/checkpoints/iter_0000003" "$tmp/train.log" || { ech
 "$COLAD" train --config configs/paa-tiny.yaml --work-dir "$tmp/run" --max-iters 2 --resume "${small[@]}" > "$tmp/resume.log"
 grep -q "resumed from .*iter_0000003 at iteration 3" "$tmp/resume.log" || { echo "train_eval_detect: resume did not continue"; cat "$tmp/resume.log"; exit 1; }
 [ "$(cat "$tmp/run/checkpoints/latest")" = "iter_0000005" ] || { echo "train_eval_detect: resumed run did not checkpoint"; exit 1; }
+
+# Curves: a PNG and beside it the plotted points, one a/loss/total row per iteration line.
+"$COLAD" plot "$tmp/run" --out "$tmp/plot/curves.png" > "$tmp/plot.log"
+grep -q "$tmp/plot/curves.png.*$tmp/plot/curves.csv" "$tmp/plot.log" || { echo "train_eval_detect: plot did not name its files"; cat "$tmp/plot.log"; exit 1; }
+python3 -c "
+import json
+assert open('$tmp/plot/curves.png', 'rb').read(8) == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+rows = open('$tmp/plot/curves.csv').read().splitlines()
+assert rows[0] == 'run,tag,step,value', rows[0]
+lines = [json.loads(l) for l in open('$tmp/run/metrics.jsonl') if l.strip()]
+iterations = [l for l in lines if 'eval' not in l]
+loss = [r for r in rows[1:] if r.split(',')[1] == 'a/loss/total']
+assert len(loss) == len(iterations) == 5, (len(loss), len(iterations))
+" || { echo "train_eval_detect: plot outputs malformed"; exit 1; }
+if "$COLAD" plot "$tmp" --out "$tmp/none.png" 2> "$tmp/plot.err"; then echo "train_eval_detect: plot without metrics.jsonl succeeded"; exit 1; fi
+grep -q "$tmp: no metrics.jsonl" "$tmp/plot.err" || { echo "train_eval_detect: unhelpful plot error"; cat "$tmp/plot.err"; exit 1; }
 
 "$COLAD" eval --config configs/paa-tiny.yaml --checkpoint "$tmp/run" "${small[@]}" --json --dump-detections "$tmp/dets.json" > "$tmp/eval.json"
 python3 -c "
@@ -35,4 +52,4 @@ grep -q '"teacher"' "$tmp/colad/metrics.jsonl" || { echo "train_eval_detect: col
 printf 'name: bad\nmode: baseline\nnetwork_a: {preset: tiny}\ntrain: {iterations: 5, batch_sz: 4}\n' > "$tmp/bad.yaml"
 if "$COLAD" train --config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then echo "train_eval_detect: bad config accepted"; exit 1; fi
 grep -q "bad.yaml:4" "$tmp/bad.err" && grep -q "batch_sz" "$tmp/bad.err" || { echo "train_eval_detect: unhelpful error"; cat "$tmp/bad.err"; exit 1; }
-echo "train_eval_detect: train → checkpoint → resume → eval → detect, colad smoke, bad config rejected"
+echo "train_eval_detect: train → checkpoint → resume → plot → eval → detect, colad smoke, bad config rejected"
