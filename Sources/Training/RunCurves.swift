@@ -44,11 +44,14 @@ public struct RunCurves: Equatable, Sendable {
         return try parse(text, name: name, file: file.path)
     }
 
-    /// Parses metrics.jsonl text (`file` names it in errors). Blank lines are skipped; a line
-    /// that is not a JSON object is an error naming its line number.
+    /// Parses metrics.jsonl text (`file` names it in errors). Blank lines are skipped, and so is
+    /// an unterminated last line (a running job is writing it); any other line that is not a
+    /// JSON object is an error naming its line number.
     public static func parse(_ text: String, name: String, file: String) throws -> RunCurves {
         var byTag: [String: [Int: Double]] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if !text.hasSuffix("\n"), !lines.isEmpty { lines.removeLast() }
+        for (i, line) in lines.enumerated() {
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 let shown = line.count > 60 ? String(line.prefix(60)) + "…" : String(line)

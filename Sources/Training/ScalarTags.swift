@@ -3,7 +3,7 @@
 // reads curves through it, so a tag means the same thing everywhere.
 //
 //   NET/loss/{total,cls,box,iou,kd_cls,kd_iou,kd_box}   NET/lr   NET/num_pos
-//   NET/eval/{bbox_mAP,bbox_mAP_50,…}                    (evaluation lines)
+//   NET/eval/{bbox_mAP,bbox_mAP_50,…}                    (evaluation lines; pycocotools' −1 left out)
 //   job/images_per_s   job/time/{data,forward,…,total}   (seconds per phase, slowest rank)
 //   colad/teacher_is_b (1 B, 0 A; absent when mixed)     colad/b_label_share
 //   colad/{a,b}_{mean,std}                              (the rule's statistics, when defined)
@@ -32,7 +32,11 @@ public enum ScalarTags {
             if let d = number(v), d.isFinite { out.append(Scalar(tag: tag, step: t + 1, value: d)) }
         }
         if let net = line["eval"] as? String {
-            for key in line.keys.sorted() where key != "iteration" && key != "eval" && key != "wall_time" { add("\(net)/eval/\(key)", line[key]) }
+            // pycocotools' −1 means "no objects of this kind" (e.g. no large objects): not a value.
+            for key in line.keys.sorted() where key != "iteration" && key != "eval" && key != "wall_time" {
+                if let v = number(line[key]), v < 0 { continue }
+                add("\(net)/eval/\(key)", line[key])
+            }
             return out
         }
         for net in networkNames {

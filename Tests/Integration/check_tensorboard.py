@@ -22,7 +22,8 @@ for line in open(f"{run}/metrics.jsonl"):
     step = r["iteration"] + 1
     if "eval" in r:
         for k, v in r.items():
-            if k not in ("iteration", "eval", "wall_time"):
+            # pycocotools' -1 (no objects of that size) is not a value: left out (docs/observability.md).
+            if k not in ("iteration", "eval", "wall_time") and not (isinstance(v, (int, float)) and v < 0):
                 add(f"{r['eval']}/eval/{k}", step, v)
         continue
     for net in ("a", "b"):

@@ -116,3 +116,22 @@ final class RunCurvesTests: XCTestCase {
         assertError(["b/loss/total", "solo", "--average"]) { try CurvePlot.panels([r1, solo], keys: ["loss/total"], average: true) }
     }
 }
+
+/// A live run's file and pycocotools' −1.
+final class RunCurvesLiveFileTests: XCTestCase {
+    func testAnUnterminatedLastLineIsSkippedAndMinusOneIsNoValue() throws {
+        let text = """
+        {"iteration": 0, "a": {"total": 2.5}}
+        {"iteration": 0, "eval": "a", "bbox_mAP": 0.25, "bbox_mAP_l": -1.0}
+        {"iteration": 1, "a": {"tot
+        """
+        let curves = try RunCurves.parse(text, name: "live", file: "metrics.jsonl")
+        XCTAssertEqual(curves.series["a/loss/total"]?.map(\.value), [2.5])
+        XCTAssertEqual(curves.series["a/eval/bbox_mAP"]?.map(\.value), [0.25])
+        XCTAssertNil(curves.series["a/eval/bbox_mAP_l"])
+        // The same cut line in the middle of the file is an error naming it.
+        XCTAssertThrowsError(try RunCurves.parse(text + "\n{\"iteration\": 2}\n", name: "x", file: "m.jsonl")) { e in
+            XCTAssertTrue("\(e)".contains("m.jsonl:3:"), "\(e)")
+        }
+    }
+}
