@@ -61,6 +61,9 @@ enum Keys {
                 .double("timeout_seconds", \.distributed.timeoutSeconds),
                 .double("heartbeat_seconds", \.distributed.heartbeatSeconds),
                 .int("max_message_bytes", \.distributed.maxMessageBytes),
+                .bool("balance", \.distributed.balance),
+                .optionalInt("threads_a", \.distributed.threadsA),
+                .optionalInt("threads_b", \.distributed.threadsB),
             ])),
             .section("eval", Section([
                 .double("score_threshold", \.eval.scoreThreshold),

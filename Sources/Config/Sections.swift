@@ -175,6 +175,12 @@ public struct DistributedConfig: Equatable, Sendable {
     public var heartbeatSeconds: Double = 2
     /// ZMQ_MAXMSGSIZE for every socket.
     public var maxMessageBytes: Int = 64 << 20
+    /// Threads per network chosen at start-up so unequal networks finish together
+    /// (Training/ThreadBalance.swift); false: COLAD_THREADS / OPENBLAS_NUM_THREADS as given.
+    public var balance = true
+    /// Explicit threads of network A's / B's ranks (override the balance and the environment).
+    public var threadsA: Int?
+    public var threadsB: Int?
 
     public init() {}
 

@@ -195,6 +195,9 @@ struct Validator {
         try check(d.heartbeatSeconds > 0 && d.heartbeatSeconds < d.timeoutSeconds, "distributed.heartbeat_seconds",
                   d.heartbeatSeconds, "> 0 and below timeout_seconds (\(d.timeoutSeconds.yamlText))")
         try check(d.maxMessageBytes >= 1024, "distributed.max_message_bytes", d.maxMessageBytes, "≥ 1024")
+        for (key, t) in [("distributed.threads_a", d.threadsA), ("distributed.threads_b", d.threadsB)] {
+            if let t { try check(t >= 1 && t <= 1024, key, t, "in 1…1024", hint: "null = chosen by distributed.balance") }
+        }
     }
 }
 

@@ -61,6 +61,8 @@ public enum DistributedJob {
             : ChannelKeys(own: own, publicKeys: publicKeys, topology: topology,
                           file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
+        let plan = try Balancing.apply(world: world, topology: topology, hosts: hosts, config: config)
+        if world.rank == 0 { for line in plan { log(line) } }
         let settings = linkSettings(config, world.rank, transport, keys)
         let clock = config.monitor.trace ? try alignedClock(world) : SpanClock()
         var coordinator: Coordinator?

@@ -69,6 +69,9 @@ final class KeyTableTests: XCTestCase {
         c.distributed.timeoutSeconds = 60
         c.distributed.heartbeatSeconds = 5
         c.distributed.maxMessageBytes = 4096
+        c.distributed.balance = false
+        c.distributed.threadsA = 1
+        c.distributed.threadsB = 3
         c.monitor.tensorboard = false
         c.monitor.trace = true
         c.monitor.traceMaxEvents = 10
