@@ -234,7 +234,7 @@ def from_colad_state_dict(colad):
             v = v.transpose(0, 3, 1, 2)          # [O, K, K, I] -> [O, I, K, K]
         elif layout == "scalar":
             v = v.reshape(())
-        out[name] = torch.from_numpy(np.ascontiguousarray(v))
+        out[name] = torch.from_numpy(v.copy(order="C"))   # (np.ascontiguousarray would make 0-dim 1-dim)
     return out
 
 
