@@ -8,6 +8,7 @@ import Config
 import Engine
 import Foundation
 import Models
+import Training
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +29,11 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         do {
             let source = try weightsFile(checkpoint, id: NetworkID(rawValue: network)!)
-            let (tensors, _) = try SafeTensors.read(source)
+            let (tensors, meta) = try SafeTensors.read(source)
+            if meta["content"] == "sgd momentum" {
+                throw TrainingError("\(source.path): content: sgd momentum, not weights",
+                                    hint: "optimizer state is not exported; give the checkpoint directory or its network-\(network).safetensors")
+            }
             let torch = try TorchWeights.export(tensors, file: source.path)
             let metadata = ["format": "pt", "layout": "pytorch: OIHW conv weights, 0-dim scales (docs/weights.md)",
                             "source": source.path, "network": network, "writer": "colad export"]

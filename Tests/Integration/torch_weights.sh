@@ -25,6 +25,8 @@ cmp -s "$tmp/a.safetensors" "$tmp/a2.safetensors" || die "run dir and checkpoint
 ls "$tmp"/.a.safetensors.tmp-* >/dev/null 2>&1 && die "export left a temporary file"
 if "$COLAD" export --checkpoint "$tmp/run" --network b --out "$tmp/b.safetensors" 2> "$tmp/nob.err"; then die "exported a network the run does not have"; fi
 grep -q "network-b.safetensors" "$tmp/nob.err" || { cat "$tmp/nob.err"; die "unhelpful error for a missing network"; }
+if "$COLAD" export --checkpoint "$ckpt/optimizer-a.safetensors" --out "$tmp/m.safetensors" 2> "$tmp/opt.err"; then die "exported optimizer state"; fi
+grep -q "optimizer state is not exported" "$tmp/opt.err" || { cat "$tmp/opt.err"; die "unhelpful error for an optimizer file"; }
 
 # The export as init_from, one iteration at lr 1e-30 (lr must be > 0): θ − lr·v rounds back to θ
 # for every weight of this trained network, so the new checkpoint's network file must be the
