@@ -18,7 +18,9 @@ architecture (JSON), the seed and the package versions. The other direction (col
 checked in PyTorch) is written by the Swift test and checked by `colad_torch.py --check`.
 
 Run:  python3 Tests/Fixtures/scripts/make_torch_parity_fixtures.py   (torch, numpy, safetensors from PyPI)
-The committed files were made with torch 2.15.0 (CPU), numpy 2.4.6, safetensors 0.8.0, Python 3.11.
+The committed files were made with torch 2.15.0 (PyPI's default build, run on the CPU), numpy 2.4.6,
+safetensors 0.8.0, Python 3.11; rerunning gives the same tensors bit for bit (the metadata's key
+order in the header may differ: safetensors does not keep it).
 After regenerating, run COLAD_REGENERATE_FIXTURES=1 swift test --filter TorchParityTests (colad's
 side reads the architecture and input from these files) and colad_torch.py --check.
 """
