@@ -121,6 +121,10 @@ extension ConfigKey {
         value(name, path, presence, DecodeContext.intList)
     }
 
+    static func stringList(_ name: String, _ path: WritableKeyPath<TrainingConfig, [String]>) -> ConfigKey {
+        value(name, path, .defaulted, DecodeContext.stringList)
+    }
+
     /// Keys whose value may be null (nil); absent keeps the value already in the config.
     static func optionalInt(_ name: String, _ path: WritableKeyPath<TrainingConfig, Int?>) -> ConfigKey {
         nullable(name, path, DecodeContext.int)

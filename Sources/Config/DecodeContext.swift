@@ -88,6 +88,19 @@ final class DecodeContext {
         }
     }
 
+    func stringList(_ n: YNode, _ path: String) throws -> [String] {
+        guard case .sequence(let items) = n.kind else {
+            throw error(path, n.origin, value: n.written, "expected a list of strings, got \(n.described)",
+                        hint: "write a list as [backbone., neck.] (or [] for none)")
+        }
+        return try items.enumerated().map { i, item in
+            let p = "\(path)[\(i)]"
+            origins[p] = item.origin
+            written[p] = item.written
+            return try string(item, p)
+        }
+    }
+
     private func quotedHint(_ n: YNode) -> String? {
         if case .scalar(let s) = n.kind, s.isQuoted { return "remove the quotes: quoted values are strings" }
         return nil

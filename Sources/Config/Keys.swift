@@ -128,6 +128,8 @@ enum Keys {
             .int("head_channels", n.appending(path: \.headChannels)),
             .int("head_convs", n.appending(path: \.headConvs)),
             .optionalString("checkpoint", n.appending(path: \.checkpoint)),
+            .optionalString("init_from", n.appending(path: \.initFrom)),
+            .stringList("init_prefixes", n.appending(path: \.initPrefixes)),
         ], defaults: { config in
             // The reader accepted the name, so the preset exists.
             if let name = config[keyPath: n].preset { config[keyPath: n] = NetworkConfig.preset(name)! }

@@ -70,6 +70,8 @@ extension Validator {
         var paths: [(String, String?, Bool)] = [
             ("network_a.checkpoint", config.networkA.checkpoint, false),
             ("network_b.checkpoint", config.networkB?.checkpoint, false),
+            ("network_a.init_from", config.networkA.initFrom, false),
+            ("network_b.init_from", config.networkB?.initFrom, false),
         ]
         if config.data.dataset == .coco {
             paths += [("data.train_annotations", config.data.trainAnnotations, false),

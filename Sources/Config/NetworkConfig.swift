@@ -19,13 +19,19 @@ public struct NetworkConfig: Equatable, Sendable {
     /// Weights loaded at start (a `network-*.safetensors` file from a checkpoint). Required for
     /// the frozen teacher of lad/soft/solad; optional initialisation otherwise.
     public var checkpoint: String?
+    /// Weights in PyTorch layout (docs/weights.md; e.g. written by `colad export` or by
+    /// PyTorch) to initialise the network from at start; the alternative to `checkpoint`.
+    public var initFrom: String?
+    /// Load only the tensors of `initFrom` whose PyTorch names lie under one of these prefixes
+    /// (e.g. ["backbone."]); the rest keep colad's initialisation. Empty: every tensor.
+    public var initPrefixes: [String]
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64,
                 headChannels: Int = 64, headConvs: Int = 2, preset: String? = nil,
-                checkpoint: String? = nil) {
+                checkpoint: String? = nil, initFrom: String? = nil, initPrefixes: [String] = []) {
         self.preset = preset; self.stem = stem; self.widths = widths; self.blocks = blocks
         self.fpnChannels = fpnChannels; self.headChannels = headChannels; self.headConvs = headConvs
-        self.checkpoint = checkpoint
+        self.checkpoint = checkpoint; self.initFrom = initFrom; self.initPrefixes = initPrefixes
     }
 
     /// The preset's architecture, or nil for an unknown name.

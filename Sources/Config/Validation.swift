@@ -68,19 +68,41 @@ struct Validator {
                            hint: "add e.g. network_b: {preset: tiny}")
             }
         }
-        if [.lad, .soft, .solad].contains(c.mode), c.networkA.checkpoint == nil {
+        let wholeInit = c.networkA.initFrom != nil && c.networkA.initPrefixes.isEmpty
+        if [.lad, .soft, .solad].contains(c.mode), c.networkA.checkpoint == nil, !wholeInit {
             throw fail("network_a.checkpoint", "mode \(mode) needs network_a.checkpoint: the weights of the frozen teacher",
-                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its checkpoint's network-a.safetensors")
+                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its checkpoint's network-a.safetensors"
+                           + " (or network_a.init_from at a whole network in PyTorch layout)")
         }
         for (id, n) in [("network_a", c.networkA), ("network_b", c.networkB)] {
             if let path = n?.checkpoint, path.isEmpty {
                 throw fail("\(id).checkpoint", value: path, "must be a file path, got an empty string")
             }
+            if let n { try checkInit(n, id) }
         }
         let evalIDs = c.eval.network.ids
         if c.mode == .baseline, evalIDs.contains(.b) {
             throw fail("eval.network", value: c.eval.network.rawValue,
                        "mode baseline has no network_b to evaluate", hint: "use eval.network: a")
+        }
+    }
+
+    /// init_from / init_prefixes: a PyTorch-layout file instead of a checkpoint, all or part of it.
+    private func checkInit(_ n: NetworkConfig, _ id: String) throws {
+        if let path = n.initFrom, path.isEmpty {
+            throw fail("\(id).init_from", value: path, "must be a file path, got an empty string")
+        }
+        if n.initFrom != nil, n.checkpoint != nil {
+            throw fail("\(id).init_from", value: n.initFrom, "\(id) gives both checkpoint and init_from",
+                       hint: "checkpoint loads colad's own weights files, init_from PyTorch-layout files (docs/weights.md); keep one")
+        }
+        if n.initFrom == nil, !n.initPrefixes.isEmpty {
+            throw fail("\(id).init_prefixes", value: n.initPrefixes.yamlText, "init_prefixes selects tensors of init_from, which is not set",
+                       hint: "add \(id).init_from: FILE.safetensors, or remove init_prefixes")
+        }
+        if let i = n.initPrefixes.firstIndex(where: { $0.isEmpty || $0 == "." }) {
+            throw fail("\(id).init_prefixes[\(i)]", value: n.initPrefixes[i], "must name a part of the network",
+                       hint: "e.g. backbone. or neck. or head. (leave init_prefixes empty to load every tensor)")
         }
     }
 

@@ -152,6 +152,7 @@ public enum DistributedJob {
                                 coordinator: coordinator, pair: pair, group: group, workDir: workDir, clock: clock)
             replica = r
             try r.join(host: settings.host, pid: HostInfo.pid, inbox: inboxEndpoint)
+            if r.iteration == 0, placement.groupRank == 0, let line = r.network.initialisation { log(line) }
             while !r.finished { try r.runIteration() }
             try r.leave()
         } catch {

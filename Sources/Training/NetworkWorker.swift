@@ -14,6 +14,9 @@ public final class NetworkWorker {
     public let optimizer: SGD?
     public let schedule: LRSchedule
     public private(set) var outputs: HeadOutputs?
+    /// What `init_from` loaded, for the start-up log ("network a: 36 tensors under backbone.
+    /// from F …"); nil without `init_from`.
+    public private(set) var initialisation: String?
 
     public var frozen: Bool { optimizer == nil }
 
@@ -32,6 +35,13 @@ public final class NetworkWorker {
         if let path = config.checkpoint {
             let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
             try network.store.load(tensors, file: path)
+        }
+        if let path = config.initFrom {
+            let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
+            let s = try TorchWeights.load(tensors, into: network.store, prefixes: config.initPrefixes, file: path)
+            let under = config.initPrefixes.isEmpty ? "" : " under \(config.initPrefixes.joined(separator: ", "))"
+            initialisation = "network \(id.rawValue): \(s.loaded) tensors\(under) from \(path) (PyTorch layout), "
+                + "\(s.kept) keep colad's initialisation, \(s.ignored) of the file's tensors not read"
         }
     }
 

@@ -68,6 +68,7 @@ public final class Trainer {
         try coordinator.start(workDir: workDir, resume: resume, stopAfter: stopAfter, log: log)
         for r in replicas { try r.join(host: "local", pid: Int(ProcessInfo.processInfo.processIdentifier), inbox: "") }
         log(Journal.startLine(config, ledger: coordinator.ledger, workDir: workDir))
+        if iteration == 0 { for r in replicas { if let line = r.network.initialisation { log(line) } } }
         if replicas[0].finished { log("nothing to do: iteration \(iteration) is the end of this launch") }
         while !replicas[0].finished { _ = try runIteration() }
         for r in replicas { try r.leave() }

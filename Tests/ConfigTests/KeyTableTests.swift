@@ -31,6 +31,10 @@ final class KeyTableTests: XCTestCase {
         c.networkA.fpnChannels = 96
         c.networkA.headChannels = 80
         c.networkA.headConvs = 4
+        c.networkA.initFrom = "a.torch.safetensors"
+        c.networkA.initPrefixes = ["backbone.", "neck."]
+        c.networkB!.initFrom = "b.torch.safetensors"
+        c.networkB!.initPrefixes = ["backbone.layer1"]
         c.anchors = AnchorConfig()
         c.anchors.strides = [4, 8]
         c.anchors.scale = 8
