@@ -19,3 +19,5 @@ static inline int colad_mpi_undefined(void) { return MPI_UNDEFINED; }
 static inline int colad_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int colad_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
 static inline MPI_Errhandler colad_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline MPI_Request colad_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline int colad_mpi_test(MPI_Request *request, int *done) { return MPI_Test(request, done, MPI_STATUS_IGNORE); }

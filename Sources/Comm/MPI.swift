@@ -65,6 +65,20 @@ public final class Communicator {
 
     public func barrier() throws { try check(MPI_Barrier(comm), "MPI_Barrier") }
 
+    /// A barrier whose waiting ranks sleep between polls (MPI_Ibarrier + MPI_Test every
+    /// `interval` seconds) instead of spinning like MPI_Barrier: they leave the cores to a rank
+    /// that is timing something (the thread plan's cost measurement).
+    public func barrier(pollingEvery interval: Double) throws {
+        var request = colad_mpi_request_null()
+        try check(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")
+        var done: Int32 = 0
+        while true {
+            try check(colad_mpi_test(&request, &done), "MPI_Test")
+            if done != 0 { return }
+            usleep(useconds_t(interval * 1e6))
+        }
+    }
+
     /// Collective: every rank reports its error (nil when it has none); every rank gets all
     /// reported errors as (rank, host, message), in rank order — empty when no rank failed. Lets
     /// start-up checks (config, files) fail on every rank together with one report.

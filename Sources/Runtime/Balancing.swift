@@ -1,7 +1,8 @@
-// Start-up of the thread plan (distributed.balance, threads_a/b): every rank learns each rank's
-// host and core count over MPI, computes the same plan (Training/ThreadBalance.swift) from the
-// networks' step costs (Training/StepCost.swift), and sets its own thread count. World rank 0
-// logs the plan, one line per host.
+// Start-up of the thread plan (distributed.balance, threads_a/b): world rank 0 times each
+// network's step at one thread (Training/StepCost.swift, ~0.5 s for tiny + small), every rank
+// learns each rank's host and core count over MPI, computes the same plan
+// (Training/ThreadBalance.swift) and sets its own thread count. World rank 0 logs the plan,
+// one line per host.
 import Comm
 import Config
 import Engine
@@ -17,8 +18,25 @@ enum Balancing {
         let explicit: [NetworkID: Int] = [.a: d.threadsA, .b: d.threadsB].compactMapValues { $0 }
         guard d.balance || !explicit.isEmpty else { return [] }
         let plan = ModePlan(config)
-        // A nominal class count: the cost ratio, not the absolute count, decides the plan.
-        let work = StepCost.work(config, plan: plan, numClasses: 8)
+        // Nothing to choose where every host has at least as many workers as cores (one thread
+        // each): no measurement, and without explicit settings, no plan.
+        let choice = Set(hosts).contains { h in topology.workerRanks.filter { hosts[$0] == h }.count < (cores[hosts.firstIndex(of: h)!]) }
+        guard choice || !explicit.isEmpty else {
+            if case .worker = topology.role(of: world.rank) { Parallel.threads = 1 }
+            return ["balance: every host has as many worker ranks as cores or more: 1 thread each"]
+        }
+        // Rank 0 times each network's step at one thread while the others wait; all use its
+        // figures (a nominal class count: the head's class convolution is a small part).
+        // The others wait in a sleeping barrier, so the measurement has the cores to itself.
+        var measured: [UInt8] = []
+        if world.rank == 0 {
+            let m = StepCost.measure(config, plan: plan, numClasses: 8)
+            measured = Array(plan.networks.map { String(m[$0]!) }.joined(separator: ",").utf8)
+        }
+        try world.barrier(pollingEvery: 0.005)
+        let times = String(decoding: try world.allGather(measured)[0], as: UTF8.self).split(separator: ",").compactMap { Double($0) }
+        guard times.count == plan.networks.count else { throw TrainingError("balance: rank 0's step-cost measurement did not arrive") }
+        let work = Dictionary(uniqueKeysWithValues: zip(plan.networks, times))
         var lines: [String] = []
         var mine: Int?
         for host in Array(Set(hosts)).sorted() {
@@ -45,9 +63,9 @@ enum Balancing {
                          + String(format: ", step ×%.2f of an equal split (its wait ", predicted.step / max(equal.step, 1e-30))
                          + equalWaits.joined(separator: ", ") + ")")
         }
-        if work.count == 2, let a = work[.a], let b = work[.b], a > 0 {
-            lines.append(String(format: "balance: cost per rank-iteration b/a = %.2f (GEMM FLOPs; docs/ARCHITECTURE.md, cost-balanced co-training)", b / a))
-        }
+        lines.append("balance: step cost at 1 thread, measured on \(hosts[0]): " + plan.networks.map {
+            String(format: "%@ %.1f ms", $0.rawValue, work[$0]! * 1e3) }.joined(separator: ", ")
+            + (work.count == 2 ? String(format: " (b/a %.2f)", work[.b]! / work[.a]!) : "") + "; docs/ARCHITECTURE.md, cost-balanced co-training")
         if let mine { Parallel.threads = mine }
         return lines
     }

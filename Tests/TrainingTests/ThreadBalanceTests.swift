@@ -16,14 +16,21 @@ final class ThreadBalanceTests: XCTestCase {
         XCTAssertEqual(ThreadBalance.simulate(work: [1, 1], threads: [1, 1], cores: 1), [2, 2])
     }
 
-    func testPlanGivesTheDearerNetworkTheIdleCore() {
-        let p = ThreadBalance.plan(cores: 2, ranks: [.a: 1, .b: 1], work: [.a: 1, .b: 2.5])
-        XCTAssertEqual(p.threads, [.a: 1, .b: 2])
-        XCTAssertEqual(p.step, 1.75, accuracy: 1e-12)
-        XCTAssertEqual(p.wait[.a]!, 0.25 / 1.75, accuracy: 1e-12); XCTAssertEqual(p.wait[.b]!, 0, accuracy: 1e-12)
-        // Equal split for comparison: step 2.5, A waits 60 %.
-        let equal = ThreadBalance.predict(cores: 2, ranks: [.a: 1, .b: 1], work: [.a: 1, .b: 2.5], threads: [.a: 1, .b: 1])
-        XCTAssertEqual(equal.step, 2.5); XCTAssertEqual(equal.wait[.a]!, 0.6, accuracy: 1e-12)
+    func testPlanSplitsTheCoresByCostWithoutOversubscribing() {
+        // 8 cores, B 2.5× A: (2, 5) → A 1/2, B 2.5/5: both 0.5, nobody waits, 7 threads; (2, 6)
+        // and (3, 5) reach 0.5 too with 8; the equal split (4, 4) → step 0.625.
+        let p = ThreadBalance.plan(cores: 8, ranks: [.a: 1, .b: 1], work: [.a: 1, .b: 2.5])
+        XCTAssertEqual(p.threads, [.a: 2, .b: 5])
+        XCTAssertEqual(p.step, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(p.wait[.a]!, 0, accuracy: 1e-12); XCTAssertEqual(p.wait[.b]!, 0, accuracy: 1e-12)
+        let equal = ThreadBalance.predict(cores: 8, ranks: [.a: 1, .b: 1], work: [.a: 1, .b: 2.5], threads: [.a: 4, .b: 4])
+        XCTAssertEqual(equal.step, 0.625, accuracy: 1e-12); XCTAssertEqual(equal.wait[.a]!, 0.6, accuracy: 1e-12)
+        // 2 cores: one thread each is all that fits.
+        XCTAssertEqual(ThreadBalance.plan(cores: 2, ranks: [.a: 1, .b: 1], work: [.a: 1, .b: 2.5]).threads, [.a: 1, .b: 1])
+        // More ranks than cores: one thread each.
+        XCTAssertEqual(ThreadBalance.plan(cores: 2, ranks: [.a: 2, .b: 2], work: [.a: 1, .b: 2.5]).threads, [.a: 1, .b: 1])
+        // 16 cores, 2 ranks of each network: threads × ranks ≤ 16 → (2, 5) per rank (14 threads).
+        XCTAssertEqual(ThreadBalance.plan(cores: 16, ranks: [.a: 2, .b: 2], work: [.a: 1, .b: 2.5]).threads, [.a: 2, .b: 5])
     }
 
     func testEqualNetworksSplitTheCoresAndTiesTakeFewerThreads() {
