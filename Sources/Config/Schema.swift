@@ -83,3 +83,9 @@ enum Schema {
         return prev[b.count]
     }
 }
+
+extension TrainingConfig {
+    /// Every leaf key path of the schema in table order (`train.batch_size`, …): what `--set`
+    /// accepts, for shell completion and documentation checks.
+    public static var keyPaths: [String] { Schema.allPaths }
+}
