@@ -142,7 +142,7 @@ public final class Journal {
         if let jobId { extra["job_id"] = jobId }
         let state = TrainingState(iteration: iteration, epoch: any.epoch, iterationInEpoch: any.iterationInEpoch,
                                   optimizerSteps: Dictionary(uniqueKeysWithValues: saved.map { ($0.key.rawValue, $0.value.optimizerSteps) }),
-                                  extra: extra, configHash: config.hash)
+                                  extra: extra, configHash: config.hash, config: config.resolvedYAML())
         do { try Checkpoint.commit(dir, state: state, root: checkpointRoot) } catch {
             throw TrainingError("could not commit checkpoint \(dir.path) after iteration \(iteration): \(error)",
                                 hint: "check free space and permissions of \(checkpointRoot.path); the previous checkpoint is intact")

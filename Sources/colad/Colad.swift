@@ -1,5 +1,5 @@
 // The `colad` executable. Subcommands live one per file; how the process ends is decided in
-// Exit.swift only: 0 success, 1 a user-facing error (bad input, failed run), 2 usage errors
+// Exit.swift only: 0 success, 1 a user-facing error (bad input, failed run), 64 usage errors
 // (ArgumentParser).
 import ArgumentParser
 import Foundation

@@ -24,14 +24,33 @@ struct TrainCommand: ParsableCommand {
         and plain log lines otherwise.
         """)
 
-    @Option(help: "Config file (see configs/README.md).") var config: String
-    @Option(name: .customLong("set"), help: "Override a key: --set train.batch_size=4 (repeatable).") var overrides: [String] = []
-    @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
+    @Option(help: "Config file (see configs/README.md); with --resume --work-dir D, default D/config.yaml.",
+            completion: .configFile) var config: String?
+    @Option(name: .customLong("set"), help: "Override a key: --set train.batch_size=4 (repeatable).",
+            completion: .configKeys) var overrides: [String] = []
+    @Option(help: "Work dir (default: the config's work_dir).", completion: .directory) var workDir: String?
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
     @Option(help: "Stop after this many iterations (smoke runs); metrics and a final checkpoint are still written.") var maxIters: Int?
     @Option(help: "Override the config's seed.") var seed: Int?
     @Option(help: "Endpoint of an external `colad coordinator` (sets distributed.coordinator).") var coordinator: String?
     @Flag(help: "Write WORK_DIR/trace.json, a timeline of every rank's phases (sets monitor.trace; open it in Perfetto).") var trace = false
+
+    func validate() throws {
+        guard config != nil || (resume && workDir != nil) else {
+            throw ValidationError("give --config FILE, or --resume --work-dir DIR to continue the run in DIR with its own DIR/config.yaml")
+        }
+    }
+
+    /// --config, or the run's own resolved config when resuming without one.
+    func configFile() throws -> String {
+        if let config { return config }
+        let file = URL(fileURLWithPath: workDir!).appendingPathComponent("config.yaml").path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw TrainingError("--resume --work-dir \(workDir!): no \(file)",
+                                hint: "is \(workDir!) the work dir of a run? pass --config to name the config")
+        }
+        return file
+    }
 
     func run() throws {
         var world: Communicator?
@@ -41,7 +60,7 @@ struct TrainCommand: ParsableCommand {
             if let coordinator { sets.append("distributed.coordinator=\(coordinator)") }
             if trace { sets.append("monitor.trace=true") }
             if MPIRuntime.launchedByMPI { world = try MPIRuntime.start() }
-            let loaded = Result { try TrainingConfig.load(file: config, overrides: sets, requireFiles: true) }
+            let loaded = Result { try TrainingConfig.load(file: configFile(), overrides: sets, requireFiles: true) }
             if let world, world.size > 1 { try reportStartupErrors(loaded, world) }
             let cfg = try loaded.get()
             let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
