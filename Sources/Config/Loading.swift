@@ -82,9 +82,11 @@ extension Validator {
     /// Checkpoints and COCO files named by the config exist.
     func checkFiles() throws {
         let fm = FileManager.default
-        var paths: [(String, String?, Bool)] = [
-            ("network_a.checkpoint", config.networkA.checkpoint, false),
-            ("network_b.checkpoint", config.networkB?.checkpoint, false),
+        // A checkpoint may be a weights file or a directory (a run's work dir, a checkpoint
+        // directory): Training resolves which file when it loads it.
+        var paths: [(String, String?, Bool?)] = [
+            ("network_a.checkpoint", config.networkA.checkpoint, nil),
+            ("network_b.checkpoint", config.networkB?.checkpoint, nil),
         ]
         if config.data.dataset == .coco {
             paths += [("data.train_annotations", config.data.trainAnnotations, false),
@@ -96,10 +98,11 @@ extension Validator {
             guard let path else { continue }
             var isDirectory: ObjCBool = false
             if !fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw fail(key, value: path, "no such \(wantDirectory ? "directory" : "file"): \(path)",
+                let what = wantDirectory.map { $0 ? "directory" : "file" } ?? "file or directory"
+                throw fail(key, value: path, "no such \(what): \(path)",
                            hint: "relative paths are resolved from the current directory (\(fm.currentDirectoryPath))")
             }
-            if isDirectory.boolValue != wantDirectory {
+            if let wantDirectory, isDirectory.boolValue != wantDirectory {
                 throw fail(key, value: path, "\(path) is \(isDirectory.boolValue ? "a directory" : "a file"), expected a \(wantDirectory ? "directory" : "file")")
             }
         }

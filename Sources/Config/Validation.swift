@@ -70,7 +70,7 @@ struct Validator {
         }
         if [.lad, .soft, .solad].contains(c.mode), c.networkA.checkpoint == nil {
             throw fail("network_a.checkpoint", "mode \(mode) needs network_a.checkpoint: the weights of the frozen teacher",
-                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its checkpoint's network-a.safetensors")
+                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its work dir or a network-a.safetensors file")
         }
         for (id, n) in [("network_a", c.networkA), ("network_b", c.networkB)] {
             if let path = n?.checkpoint, path.isEmpty {
