@@ -10,7 +10,7 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run a job's coordinator as its own process (multi-node: on the head node).",
         discussion: """
-        The workers are started separately with `mpirun -np 2K colad train --config C --coordinator ENDPOINT`
+        The workers are started separately with `mpirun -np 2K colad train --config C --coordinator ENDPOINT` \
         (all their ranks are workers). Use the same config and --set values for both.
         """)
 

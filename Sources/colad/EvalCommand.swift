@@ -13,10 +13,11 @@ struct EvalCommand: ParsableCommand {
         abstract: "COCO bbox evaluation (pycocotools semantics): of a model on a config's val split, or of a results file.",
         discussion: """
         Two forms:
-          colad eval --config C --checkpoint DIR|FILE [--network a|b] [--dump-detections F] [--json]
+          colad eval --config C --checkpoint DIR|FILE [--network a|b] [--json]
           colad eval --annotations instances.json --detections results.json [--json]
-        Prints pycocotools' 12 summary lines and per-class AP, or with --json one object using
-        mmdetection's metric names (bbox_mAP, bbox_mAP_50, …, bbox_AR@100, per-class AP).
+
+        Prints pycocotools' 12 summary lines and per-class AP, or with --json one object using \
+        mmdetection's metric names (bbox_mAP, bbox_mAP_50, …, bbox_AR@100, per-class AP). \
         With a model, the JSON is also written to eval-<network>.json beside the checkpoint.
         """)
 

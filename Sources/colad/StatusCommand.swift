@@ -7,8 +7,8 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Query a running job's coordinator: a table, or the JSON reply (docs/status-protocol.md).",
         discussion: """
-        The endpoint is printed when a distributed job starts and written to WORK_DIR/status-endpoint.
-        Without --endpoint, --work-dir's file is read; without either, the newest work-dirs/*/status-endpoint.
+        The endpoint is printed when a distributed job starts and written to WORK_DIR/status-endpoint. \
+        Without --endpoint, --work-dir's file is read; without either, the newest work-dirs/*/status-endpoint. \
         --request stop|checkpoint sends a control request with the token from WORK_DIR/control-token.
         """)
 

@@ -10,18 +10,23 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train from a YAML config (modes baseline, lad, soft, solad, colad), in one process or under mpirun.",
         discussion: """
-        One process (plain `colad train` or `mpirun -np 1`): every role in this process, the
-        single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and
-        the other ranks form the network groups (distributed.ranks_per_network each, default
-        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external
+        One process (plain `colad train` or `mpirun -np 1`): every role in this process, the \
+        single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and \
+        the other ranks form the network groups (distributed.ranks_per_network each, default \
+        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external \
         `colad coordinator` runs the coordination and all N ranks are workers.
 
-        Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per
-        evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json,
-        manifest.json) and checkpoints/latest, TensorBoard event files (monitor.tensorboard), and with
-        --trace trace.json; distributed runs also status-endpoint and control-token (mode 0600), and
-        metrics-endpoint with monitor.prometheus_port. Progress is one rewritten line on a terminal
+        Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per \
+        evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json, \
+        manifest.json) and checkpoints/latest, TensorBoard event files (monitor.tensorboard), and with \
+        --trace trace.json; distributed runs also status-endpoint and control-token (mode 0600), and \
+        metrics-endpoint with monitor.prometheus_port. Progress is one rewritten line on a terminal \
         and plain log lines otherwise.
+
+        --resume continues from the work dir's latest checkpoint, which must have been written with \
+        the same configuration (a refusal lists every key that differs, and leaves the work dir's \
+        config.yaml as it was). `colad train --resume --work-dir D` without --config uses the run's \
+        own D/config.yaml, with any --set on top.
         """)
 
     @Option(help: "Config file (see configs/README.md); with --resume --work-dir D, default D/config.yaml.",
