@@ -40,7 +40,7 @@ struct CoordinatorCommand: ParsableCommand {
             defer { KeyFile.remove(from: dir) }   // the next launch's workers wait for its new file
             let keys = ChannelKeys(externalCoordinator: own, file: file)
             let c = try Coordinator(.init(config: cfg, workDir: dir, topology: topology, resume: resume, stopAfter: maxIters,
-                                          workerBind: bind, keys: keys, log: { print($0) }))
+                                          workerBind: bind, keys: keys, log: { Console.standard.line($0) }))
             coordinator = c
             try c.run()
         } catch let e as ValidationError { throw e } catch {

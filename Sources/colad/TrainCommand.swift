@@ -77,7 +77,7 @@ struct TrainCommand: ParsableCommand {
                                            hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
                                                         replicaStarted: { nameLostCoordinatorOnSIGTERM($0) },
                                                         replicaMustEnd: { watch, reason in failNow("colad: \(watch.name): \(reason)") }),
-                                           log: { print(prefix + $0) })
+                                           log: { Console.standard.line(prefix + $0) })
                 } catch let e as RankFailure {
                     abortJob("colad: \(e)")
                 } catch {
