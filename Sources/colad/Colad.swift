@@ -9,7 +9,7 @@ struct Colad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colad",
         abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
-        version: "0.1.0",
+        version: "0.1.0 (commit \(buildCommit))",
         subcommands: [TrainCommand.self, ConfigCommand.self, EvalCommand.self, DetectCommand.self, DatasetCommand.self, ExperimentCommand.self, CoordinatorCommand.self, StatusCommand.self, Bench.self, Diag.self])
 
     /// Line-buffered stdout, so logs written to a file or pipe appear as they happen.
