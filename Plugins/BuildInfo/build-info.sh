@@ -1,7 +1,8 @@
 #!/bin/sh
 # build-info.sh PACKAGE_DIR OUT_FILE: writes OUT_FILE, a Swift file with the package's git
-# commit (`buildCommit`), only when its content changes. Run by the BuildInfo plugin before
-# every build; COLAD_BUILD_COMMIT, when set, is used instead of asking git.
+# commit (`buildCommit`), only when its content changes. Run by the BuildInfo plugin when git's
+# HEAD, index or branch ref or a source file changed; COLAD_BUILD_COMMIT, when set, is used
+# instead of asking git.
 dir=$1 out=$2
 commit=${COLAD_BUILD_COMMIT:-}
 if [ -z "$commit" ] && command -v git >/dev/null 2>&1; then
