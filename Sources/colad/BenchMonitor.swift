@@ -16,7 +16,7 @@ struct BenchMonitor: ParsableCommand {
         --launcher runs each round under a launcher, e.g. --launcher "mpirun -np 3 --oversubscribe --bind-to none".
         """)
 
-    @Option(help: "Config file.") var config: String
+    @Option(help: "Config file.", completion: .configFile) var config: String
     @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
     @Option(help: "Rounds of each setting (alternating).") var rounds = 5
     @Option(help: "Iterations per round.") var iterations = 60

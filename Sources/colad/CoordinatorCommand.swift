@@ -14,11 +14,11 @@ struct CoordinatorCommand: ParsableCommand {
         (all their ranks are workers). Use the same config and --set values for both.
         """)
 
-    @Option(help: "Config file.") var config: String
-    @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
+    @Option(help: "Config file.", completion: .configFile) var config: String
+    @Option(name: .customLong("set"), help: "Override a key (repeatable).", completion: .configKeys) var overrides: [String] = []
     @Option(help: "Where workers connect: this host's address on the job's network, e.g. tcp://10.0.0.1:5700.") var bind: String
     @Option(help: "Worker ranks per network (default: distributed.ranks_per_network).") var ranksPerNetwork: Int?
-    @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
+    @Option(help: "Work dir (default: the config's work_dir).", completion: .directory) var workDir: String?
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
     @Option(help: "Stop after this many iterations.") var maxIters: Int?
 

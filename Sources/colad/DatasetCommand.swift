@@ -34,7 +34,7 @@ struct DatasetSynth: ParsableCommand {
         commandName: "synth",
         abstract: "Write the built-in dataset as COCO: DIR/{train,val}/*.png and DIR/annotations/instances_{train,val}.json.")
 
-    @Option(help: "Output directory.") var out: String
+    @Option(help: "Output directory.", completion: .directory) var out: String
     @Option(help: "Training images.") var train = 4000
     @Option(help: "Validation images.") var val = 500
     @Option(help: "Generator seed (same seed → same images, bit for bit).") var seed: UInt64 = 0

@@ -16,7 +16,7 @@ struct ExperimentCommand: ParsableCommand {
         """)
 
     @Option(help: "Suite to run (paper).") var suite: String
-    @Option(help: "Output directory.") var out: String
+    @Option(help: "Output directory.", completion: .directory) var out: String
     @Option(help: "Seeds per run.") var seeds = 3
     @Option(help: "Iterations per run (default: the suite's schedule, 800).") var iterations: Int?
     @Option(help: "Evaluate every N iterations (default 200).") var evalEvery: Int?

@@ -13,7 +13,7 @@ struct StatusCommand: ParsableCommand {
         """)
 
     @Option(help: "Coordinator status endpoint, e.g. tcp://127.0.0.1:5701.") var endpoint: String?
-    @Option(help: "Work dir of the job (reads its status-endpoint and control-token files).") var workDir: String?
+    @Option(help: "Work dir of the job (reads its status-endpoint and control-token files).", completion: .directory) var workDir: String?
     @Flag(help: "Print the JSON reply.") var json = false
     @Option(help: "Repeat every SECONDS until the job ends (Ctrl-C to stop).") var watch: Double?
     @Option(help: "Control request: stop or checkpoint (needs the token).") var request: String?
