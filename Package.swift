@@ -62,13 +62,17 @@ let package = Package(
         // TensorBoard event files (TFRecord framing, CRC-32C, the Event protobuf), written and read back; Foundation only.
         .target(name: "TensorBoard", exclude: ["README.md"]),
 
+        // Writes BuildInfo.swift (the git commit for `colad --version`) before every build.
+        .plugin(name: "BuildInfo", capability: .buildTool(), path: "Plugins/BuildInfo", exclude: ["build-info.sh"]),
+
         .executableTarget(
             name: "colad",
             dependencies: [
                 "Engine", "Models", "Comm", "CMPI", "Datasets", "Detection", "Evaluation", "Config", "Training", "PAA", "Inference", "Distillation", "Experiments", "Runtime", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: fast),
+            swiftSettings: fast,
+            plugins: ["BuildInfo"]),
 
         // Non-public helpers for tests: assertClose, fixture loading.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Engine", "TestSupport"]),
         .testTarget(name: "PAATests", dependencies: ["PAA", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA", "TensorBoard"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA", "TensorBoard", "Datasets"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),

@@ -8,20 +8,34 @@ extension TrainingConfig {
     /// - Parameter requireFiles: also check that the checkpoint and COCO paths exist (relative
     ///   paths from the current directory). Off by default so a config can be checked anywhere.
     public static func load(file: String, overrides: [String] = [], requireFiles: Bool = false) throws -> TrainingConfig {
-        let data: Data
+        let text: String
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            throw ConfigError(file: file, keyPath: "", message: "cannot read the config file (\(error.localizedDescription))",
+            text = try readText(file)
+        } catch let e as UnreadableFile {
+            throw ConfigError(file: file, keyPath: "", message: "cannot read the config file (\(e.reason))",
                               hint: "paths are relative to the current directory; the example configs are in configs/")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, keyPath: "", message: "the config file is not UTF-8 text")
         }
         return try parse(yaml: text, file: file, overrides: overrides, requireFiles: requireFiles)
     }
 
-    /// As `load(file:)`, from YAML text; `file` only names the source in errors.
+    /// A config file's UTF-8 text.
+    static func readText(_ file: String) throws -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: file)
+            throw UnreadableFile(reason: exists ? error.localizedDescription : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw UnreadableFile(reason: "not UTF-8 text") }
+        return text
+    }
+
+    /// Why `readText` failed.
+    struct UnreadableFile: Error { let reason: String }
+
+    /// As `load(file:)`, from YAML text; `file` names the source in errors, and `_base_` paths
+    /// are relative to its directory (to the current directory when nil).
     public static func parse(yaml: String, file: String? = nil, overrides: [String] = [],
                              requireFiles: Bool = false) throws -> TrainingConfig {
         var root = try YAMLTree.parse(yaml, file: file)
@@ -30,6 +44,7 @@ extension TrainingConfig {
                                               message: "a config must be a mapping of keys, got \(root.described)",
                                               hint: "start with e.g. 'name: my-run' on the first line"), root.origin)
         }
+        root = try Inheritance.resolve(root, file: file)
         for o in overrides { try applyOverride(o, to: &root) }
         let ctx = DecodeContext(file: file)
         let config = try decode(root, ctx: ctx)
@@ -67,9 +82,11 @@ extension Validator {
     /// Checkpoints and COCO files named by the config exist.
     func checkFiles() throws {
         let fm = FileManager.default
-        var paths: [(String, String?, Bool)] = [
-            ("network_a.checkpoint", config.networkA.checkpoint, false),
-            ("network_b.checkpoint", config.networkB?.checkpoint, false),
+        // A checkpoint may be a weights file or a directory (a run's work dir, a checkpoint
+        // directory): Training resolves which file when it loads it.
+        var paths: [(String, String?, Bool?)] = [
+            ("network_a.checkpoint", config.networkA.checkpoint, nil),
+            ("network_b.checkpoint", config.networkB?.checkpoint, nil),
             ("network_a.init_from", config.networkA.initFrom, false),
             ("network_b.init_from", config.networkB?.initFrom, false),
         ]
@@ -83,10 +100,11 @@ extension Validator {
             guard let path else { continue }
             var isDirectory: ObjCBool = false
             if !fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw fail(key, value: path, "no such \(wantDirectory ? "directory" : "file"): \(path)",
+                let what = wantDirectory.map { $0 ? "directory" : "file" } ?? "file or directory"
+                throw fail(key, value: path, "no such \(what): \(path)",
                            hint: "relative paths are resolved from the current directory (\(fm.currentDirectoryPath))")
             }
-            if isDirectory.boolValue != wantDirectory {
+            if let wantDirectory, isDirectory.boolValue != wantDirectory {
                 throw fail(key, value: path, "\(path) is \(isDirectory.boolValue ? "a directory" : "a file"), expected a \(wantDirectory ? "directory" : "file")")
             }
         }

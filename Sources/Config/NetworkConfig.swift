@@ -16,8 +16,9 @@ public struct NetworkConfig: Equatable, Sendable {
     /// Head tower channels and number of [conv3×3, GN, ReLU] per tower.
     public var headChannels: Int
     public var headConvs: Int
-    /// Weights loaded at start (a `network-*.safetensors` file from a checkpoint). Required for
-    /// the frozen teacher of lad/soft/solad; optional initialisation otherwise.
+    /// Weights loaded at start: a `network-*.safetensors` file, a checkpoint directory or a
+    /// run's work dir (resolved by `Training.Checkpoint.weightsFile`). Required for the frozen
+    /// teacher of lad/soft/solad; optional initialisation otherwise.
     public var checkpoint: String?
     /// Weights in PyTorch layout (docs/weights.md; e.g. written by `colad export` or by
     /// PyTorch) to initialise the network from at start; the alternative to `checkpoint`.

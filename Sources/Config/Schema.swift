@@ -46,7 +46,9 @@ enum Schema {
     static func unknownKeyHint(_ key: String, at path: String) -> String {
         let known = keys(at: path) ?? []
         var hint = ""
-        if key == "<<" {
+        if key == Inheritance.key {
+            hint = "_base_ is read at the top level of a config file only, not inside a section or from --set"
+        } else if key == "<<" {
             hint = "YAML merge keys are not supported: write the keys out"
         } else if path.isEmpty, let alias = aliases[key] {
             hint = alias
@@ -82,4 +84,10 @@ enum Schema {
         }
         return prev[b.count]
     }
+}
+
+extension TrainingConfig {
+    /// Every leaf key path of the schema in table order (`train.batch_size`, …): what `--set`
+    /// accepts, for shell completion and documentation checks.
+    public static var keyPaths: [String] { Schema.allPaths }
 }

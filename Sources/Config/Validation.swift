@@ -71,7 +71,7 @@ struct Validator {
         let wholeInit = c.networkA.initFrom != nil && c.networkA.initPrefixes.isEmpty
         if [.lad, .soft, .solad].contains(c.mode), c.networkA.checkpoint == nil, !wholeInit {
             throw fail("network_a.checkpoint", "mode \(mode) needs network_a.checkpoint: the weights of the frozen teacher",
-                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its checkpoint's network-a.safetensors"
+                       hint: "train the teacher first (e.g. mode baseline) and point network_a.checkpoint at its work dir or a network-a.safetensors file"
                            + " (or network_a.init_from at a whole network in PyTorch layout)")
         }
         for (id, n) in [("network_a", c.networkA), ("network_b", c.networkB)] {

@@ -23,11 +23,15 @@ public struct TrainingState: Codable, Equatable {
     /// Free-form RNG and coordinator state (e.g. CoLAD decision history).
     public var extra: [String: String]
     public var configHash: String
+    /// The resolved config the run had (`resolvedYAML()`), so a refused resume can name the keys
+    /// that differ; nil in checkpoints written before it was recorded.
+    public var config: String?
 
     public init(iteration: Int, epoch: Int, iterationInEpoch: Int, optimizerSteps: [String: Int],
-                extra: [String: String] = [:], configHash: String) {
+                extra: [String: String] = [:], configHash: String, config: String? = nil) {
         self.iteration = iteration; self.epoch = epoch; self.iterationInEpoch = iterationInEpoch
         self.optimizerSteps = optimizerSteps; self.extra = extra; self.configHash = configHash
+        self.config = config
     }
 }
 
@@ -197,15 +201,28 @@ public struct LaunchStart: Equatable {
             return start
         }
         let state = try Checkpoint.readState(dir)
-        guard state.configHash == config.hash else {
-            throw TrainingError("resume: \(dir.path) was written with a different configuration",
-                                hint: "resume with the same config and --set values (compare with \(workDir.path)/config.yaml)")
-        }
+        guard state.configHash == config.hash else { throw refusal(dir, state, config: config, workDir: workDir) }
         start.iteration = state.iteration
         start.checkpoint = dir
         start.history = TeacherHistory(checkpointExtra: state.extra)
         log("resumed from \(dir.path) at iteration \(state.iteration)")
         return start
+    }
+
+    /// Why a resume is refused: every key whose value differs from the checkpoint's config
+    /// (recorded in its state; for older checkpoints, the work dir's config.yaml, which a launch
+    /// rewrites only once its resume is accepted).
+    static func refusal(_ dir: URL, _ state: TrainingState, config: TrainingConfig, workDir: URL) -> TrainingError {
+        let file = workDir.appendingPathComponent("config.yaml")
+        let (recorded, source) = state.config.map { ($0, "checkpoint") }
+            ?? ((try? String(contentsOf: file, encoding: .utf8)), "config.yaml")
+        let changes = recorded.map { config.changes(since: $0, omitting: ["monitor"]) } ?? []
+        let lines = changes.map { "  \($0.path): \($0.old ?? "(absent)") (\(source)) vs \($0.new ?? "(absent)") (now)" }
+        let what = lines.isEmpty ? " (the keys that differ are not recorded; compare with \(file.path))"
+            : ": \(lines.count) key\(lines.count == 1 ? "" : "s") differ\(lines.count == 1 ? "s" : "")\n" + lines.joined(separator: "\n")
+        return TrainingError("resume: \(dir.path) was written with a different configuration" + what,
+                             hint: "resume with the same config and --set values (`colad train --resume --work-dir \(workDir.path)` "
+                                + "without --config uses the run's own config.yaml), or train into a new work dir")
     }
 }
 
@@ -230,8 +247,9 @@ public struct Launch {
     public static func open(config: TrainingConfig, plan: ModePlan, topology: JobTopology, workDir: URL, resume: Bool, stopAfter: Int?,
                             jobId: String? = nil, log: @escaping (String) -> Void) throws -> Launch {
         try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
-        try writeAtomically(Data(config.resolvedYAML().utf8), to: workDir.appendingPathComponent("config.yaml"))
+        // A refused resume leaves the run's config.yaml as it was.
         let start = try LaunchStart.find(resume: resume, config: config, workDir: workDir, log: log)
+        try writeAtomically(Data(config.resolvedYAML().utf8), to: workDir.appendingPathComponent("config.yaml"))
         let ledger = Ledger(config: config, plan: plan, topology: topology, start: start.iteration, stopAfter: stopAfter, history: start.history)
         let journal = try Journal(config: config, workDir: workDir, start: start.iteration, end: ledger.end, jobId: jobId, log: log)
         return Launch(start: start, ledger: ledger, journal: journal)

@@ -8,7 +8,8 @@ import Engine
 import Evaluation
 import Foundation
 
-/// Opens the dataset a config names for a split.
+/// Opens the dataset a config names for a split. A COCO training set must have annotations
+/// (`COCODataset.requireAnnotations`); an evaluation set may have none.
 public func openDataset(_ config: DataConfig, split: Split) throws -> any DetectionDataset {
     switch config.dataset {
     case .builtin:
@@ -24,8 +25,10 @@ public func openDataset(_ config: DataConfig, split: Split) throws -> any Detect
             throw TrainingError("data.\(split)_annotations / data.\(split)_images are not set",
                                 hint: "a coco dataset needs annotation and image paths for train and val")
         }
-        return try COCODataset(annotationFile: URL(fileURLWithPath: ann), imageDirectory: URL(fileURLWithPath: img),
-                               skipInvalid: config.skipInvalid)
+        let dataset = try COCODataset(annotationFile: URL(fileURLWithPath: ann), imageDirectory: URL(fileURLWithPath: img),
+                                      skipInvalid: config.skipInvalid)
+        if split == .train { try dataset.requireAnnotations() }
+        return dataset
     }
 }
 

@@ -55,10 +55,15 @@ public final class Journal {
     /// Opens metrics.jsonl for a launch starting at `start` (lines of later iterations, left by
     /// an interrupted run, are dropped: a resumed run rewrites its future).
     /// `end`: this launch stops after `end` iterations (the progress line's ETA counts to it).
-    public init(config: TrainingConfig, workDir: URL, start: Int, end: Int? = nil, jobId: String? = nil, log: @escaping (String) -> Void) throws {
-        self.config = config; self.workDir = workDir; self.jobId = jobId; self.log = log
+    /// `console`: where the progress line goes; the journal's own log lines (evaluations,
+    /// checkpoints) end that line first, whatever `log` writes to.
+    public init(config: TrainingConfig, workDir: URL, start: Int, end: Int? = nil, jobId: String? = nil, console: Console = .standard,
+                log: @escaping (String) -> Void) throws {
+        self.config = config; self.workDir = workDir; self.jobId = jobId
+        self.log = { line in console.endLine(); log(line) }
         metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
-        progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery, log: log)
+        progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery,
+                                    console: console, log: log)
         if config.monitor.tensorboard {
             do {
                 let w = try EventFileWriter(directory: workDir)
@@ -142,7 +147,7 @@ public final class Journal {
         if let jobId { extra["job_id"] = jobId }
         let state = TrainingState(iteration: iteration, epoch: any.epoch, iterationInEpoch: any.iterationInEpoch,
                                   optimizerSteps: Dictionary(uniqueKeysWithValues: saved.map { ($0.key.rawValue, $0.value.optimizerSteps) }),
-                                  extra: extra, configHash: config.hash)
+                                  extra: extra, configHash: config.hash, config: config.resolvedYAML())
         do { try Checkpoint.commit(dir, state: state, root: checkpointRoot) } catch {
             throw TrainingError("could not commit checkpoint \(dir.path) after iteration \(iteration): \(error)",
                                 hint: "check free space and permissions of \(checkpointRoot.path); the previous checkpoint is intact")

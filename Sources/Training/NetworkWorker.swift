@@ -33,8 +33,9 @@ public final class NetworkWorker {
         schedule = LRSchedule(baseLR: Float(train.lr), warmupIters: train.warmupIters, warmupRatio: Float(train.warmupRatio),
                               steps: train.lrSteps, gamma: Float(train.lrGamma))
         if let path = config.checkpoint {
-            let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
-            try network.store.load(tensors, file: path)
+            let file = try Checkpoint.weightsFile(path, network: id, key: "network_\(id.rawValue).checkpoint", onlyFileOfAnyNetwork: true)
+            let (tensors, _) = try SafeTensors.read(file)
+            try network.store.load(tensors, file: file.path)
         }
         if let path = config.initFrom {
             let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))

@@ -1,7 +1,52 @@
 // Progress of a training run: a single rewritten line on a terminal, plain log lines otherwise.
-// The rate comes from the caller (`Journal.rate`, the same estimate status reports).
+// The rate comes from the caller (`Journal.rate`, the same estimate status reports); the ETA
+// counts to the launch's end (`--max-iters` included). The terminal is a `Console`, shared
+// with the log lines, so a line printed while the progress line is open starts on its own line.
 import Config
 import Foundation
+
+/// Standard output as the progress line and log lines share it: `progress` rewrites one open
+/// line (terminal only), `line` first ends that open line, so the two never run together
+/// (`ETA 9m23scheckpoint …`).
+public final class Console: @unchecked Sendable {
+    /// The process's stdout. mpirun hands its ranks a pseudo-terminal even when its own output
+    /// goes to a file: no progress line there.
+    public static let standard = Console(
+        isTerminal: isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil,
+        write: { text in
+            fflush(stdout)   // what `print` buffered goes first
+            FileHandle.standardOutput.write(Data(text.utf8))
+        })
+
+    public let isTerminal: Bool
+    private let write: (String) -> Void
+    private let lock = NSLock()
+    private var open = false
+
+    public init(isTerminal: Bool, write: @escaping (String) -> Void) {
+        self.isTerminal = isTerminal; self.write = write
+    }
+
+    /// Replaces the open progress line with `text` (a terminal only).
+    func progress(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        write("\r\u{1B}[2K" + text)
+        open = true
+    }
+
+    /// Ends the open progress line, if there is one.
+    public func endLine() {
+        lock.lock(); defer { lock.unlock() }
+        if open { write("\n"); open = false }
+    }
+
+    /// Prints one log line, on a line of its own.
+    public func line(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        write((open ? "\n" : "") + text + "\n")
+        open = false
+    }
+}
 
 public final class ProgressReporter {
     /// The schedule's length (shown) and the launch's end (the ETA counts to it; --max-iters).
@@ -9,12 +54,10 @@ public final class ProgressReporter {
     let end: Int
     let logEvery: Int
     let log: (String) -> Void
-    // mpirun hands its ranks a pseudo-terminal even when its own output goes to a file: plain lines there.
-    let tty = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
-    var lastLine = ""
+    let console: Console
 
-    public init(total: Int, end: Int, logEvery: Int, log: @escaping (String) -> Void) {
-        self.total = total; self.end = end; self.logEvery = max(1, logEvery); self.log = log
+    public init(total: Int, end: Int, logEvery: Int, console: Console = .standard, log: @escaping (String) -> Void) {
+        self.total = total; self.end = end; self.logEvery = max(1, logEvery); self.console = console; self.log = log
     }
 
     /// `rate`: images per second and seconds per iteration, recently.
@@ -28,15 +71,14 @@ public final class ProgressReporter {
         let lr = r.networks.values.first?.lr ?? 0
         parts.append(String(format: "lr %.2e  %.1f img/s  ETA %@", lr, rate.imagesPerSecond, formatDuration(eta)))
         let line = parts.joined(separator: "  ")
-        if tty {
-            FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
-            lastLine = line
+        if console.isTerminal {
+            console.progress(line)
         } else if (r.iteration + 1) % logEvery == 0 || r.iteration == 0 || r.iteration + 1 == end {
             log(line)
         }
     }
 
-    public func finish() { if tty && !lastLine.isEmpty { FileHandle.standardOutput.write(Data("\n".utf8)); lastLine = "" } }
+    public func finish() { console.endLine() }
 }
 
 func formatDuration(_ s: Double) -> String {

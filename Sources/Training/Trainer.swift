@@ -20,7 +20,7 @@ public final class Trainer {
     /// `freeze` keeps a network that the mode would train fixed (inference behaviour, no
     /// updates); used to check CoLAD with a fixed, frozen teacher against LAD.
     public init(config: TrainingConfig, workDir: URL? = nil, freeze: Set<NetworkID> = [],
-                log: @escaping (String) -> Void = { print($0) }) throws {
+                log: @escaping (String) -> Void = { Console.standard.line($0) }) throws {
         self.config = config
         let dir = workDir ?? URL(fileURLWithPath: config.workDir)
         self.workDir = dir

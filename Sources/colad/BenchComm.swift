@@ -8,12 +8,12 @@ struct BenchComm: ParsableCommand {
         commandName: "comm",
         abstract: "Communication costs: coordinator decision round trip, pair-channel messages, a run's step breakdown.",
         discussion: """
-        The round trip runs a real coordinator (its loop, message checks and CoLAD rule) on a thread with
+        The round trip runs a real coordinator (its loop, message checks and CoLAD rule) on a thread with \
         two worker sockets over loopback TCP, then over ipc:// (Unix sockets, what single-host jobs use):
-        time from the last Stats sent to the Decision received. Every channel is measured with CURVE
-        (authenticated and encrypted, as jobs run) and plain, in alternating rounds.
-        The pair channel sends the small preset's Assignment (batch 8) and Predictions messages and
-        echoes them. --metrics F adds the median phase times of a distributed run's metrics.jsonl
+        time from the last Stats sent to the Decision received. Every channel is measured with CURVE \
+        (authenticated and encrypted, as jobs run) and plain, in alternating rounds. \
+        The pair channel sends the small preset's Assignment (batch 8) and Predictions messages and \
+        echoes them. --metrics F adds the median phase times of a distributed run's metrics.jsonl \
         and the share of the step spent communicating (all-reduce + pair channel + coordinator wait).
         """)
 

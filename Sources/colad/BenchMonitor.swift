@@ -8,15 +8,15 @@ struct BenchMonitor: ParsableCommand {
         commandName: "monitor",
         abstract: "What watching a run costs: step time with TensorBoard, trace and /metrics on vs off.",
         discussion: """
-        Runs `colad train` (this executable) in alternating rounds, everything off (monitor.tensorboard
-        false, no trace, no /metrics) then everything on (TensorBoard, --trace, monitor.prometheus_port=0
-        with a scrape of /metrics every 0.5 s while it runs when the job is distributed), each in a fresh
-        work dir. A round's step time is the median interval between its metrics.jsonl lines
-        (wall_time), after the first --skip lines. Prints each round and the median ratio on/off.
+        Runs `colad train` (this executable) in alternating rounds, everything off (monitor.tensorboard \
+        false, no trace, no /metrics) then everything on (TensorBoard, --trace, monitor.prometheus_port=0 \
+        with a scrape of /metrics every 0.5 s while it runs when the job is distributed), each in a fresh \
+        work dir. A round's step time is the median interval between its metrics.jsonl lines \
+        (wall_time), after the first --skip lines. Prints each round and the median ratio on/off. \
         --launcher runs each round under a launcher, e.g. --launcher "mpirun -np 3 --oversubscribe --bind-to none".
         """)
 
-    @Option(help: "Config file.") var config: String
+    @Option(help: "Config file.", completion: .configFile) var config: String
     @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
     @Option(help: "Rounds of each setting (alternating).") var rounds = 5
     @Option(help: "Iterations per round.") var iterations = 60

@@ -55,13 +55,13 @@ struct BenchOps: ParsableCommand {
         commandName: "ops",
         abstract: "sgemm, conv forward/backward, GroupNorm and whole-network forward+backward (tiny, small).",
         discussion: """
-        Every figure is a median over --repeats rounds. The machine is noisy, so each round times the
-        raw-sgemm reference and the network step back to back, and ratio_to_sgemm is the median of the
-        per-round ratios. The reference replays, with cblas_sgemm alone, exactly the GEMM calls (same
-        shapes and transposes) that one forward+backward of that preset issues; sgemm_gflops is that
-        figure for `small`, run with OpenBLAS's own threading. (colad itself runs OpenBLAS single-threaded
-        and splits GEMMs across its worker threads; see Sources/Engine/Gemm.swift.) train_gflops counts
-        the GEMM FLOPs of a forward+backward. Threads: COLAD_THREADS, else OPENBLAS_NUM_THREADS, else cores.
+        Every figure is a median over --repeats rounds. The machine is noisy, so each round times the \
+        raw-sgemm reference and the network step back to back, and ratio_to_sgemm is the median of the \
+        per-round ratios. The reference replays, with cblas_sgemm alone, exactly the GEMM calls (same \
+        shapes and transposes) that one forward+backward of that preset issues; sgemm_gflops is that \
+        figure for `small`, run with OpenBLAS's own threading. (colad itself runs OpenBLAS single-threaded \
+        and splits GEMMs across its worker threads; see Sources/Engine/Gemm.swift.) train_gflops counts \
+        the GEMM FLOPs of a forward+backward. Threads: COLAD_THREADS, else OPENBLAS_NUM_THREADS, else cores. \
         conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm).
         """)
 

@@ -1,5 +1,5 @@
 // The `colad` executable. Subcommands live one per file; how the process ends is decided in
-// Exit.swift only: 0 success, 1 a user-facing error (bad input, failed run), 2 usage errors
+// Exit.swift only: 0 success, 1 a user-facing error (bad input, failed run), 64 usage errors
 // (ArgumentParser).
 import ArgumentParser
 import Foundation
@@ -9,8 +9,8 @@ struct Colad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "colad",
         abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
-        version: "0.1.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, DetectCommand.self, ExportCommand.self, DatasetCommand.self, ExperimentCommand.self, PlotCommand.self, CoordinatorCommand.self, StatusCommand.self, Bench.self, Diag.self])
+        version: "0.1.0 (commit \(buildCommit))",
+        subcommands: [TrainCommand.self, ConfigCommand.self, EvalCommand.self, DetectCommand.self, ExportCommand.self, DatasetCommand.self, ExperimentCommand.self, PlotCommand.self, CoordinatorCommand.self, StatusCommand.self, Bench.self, Diag.self])
 
     /// Line-buffered stdout, so logs written to a file or pipe appear as they happen.
     static func main() {

@@ -10,15 +10,15 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run a job's coordinator as its own process (multi-node: on the head node).",
         discussion: """
-        The workers are started separately with `mpirun -np 2K colad train --config C --coordinator ENDPOINT`
+        The workers are started separately with `mpirun -np 2K colad train --config C --coordinator ENDPOINT` \
         (all their ranks are workers). Use the same config and --set values for both.
         """)
 
-    @Option(help: "Config file.") var config: String
-    @Option(name: .customLong("set"), help: "Override a key (repeatable).") var overrides: [String] = []
+    @Option(help: "Config file.", completion: .configFile) var config: String
+    @Option(name: .customLong("set"), help: "Override a key (repeatable).", completion: .configKeys) var overrides: [String] = []
     @Option(help: "Where workers connect: this host's address on the job's network, e.g. tcp://10.0.0.1:5700.") var bind: String
     @Option(help: "Worker ranks per network (default: distributed.ranks_per_network).") var ranksPerNetwork: Int?
-    @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
+    @Option(help: "Work dir (default: the config's work_dir).", completion: .directory) var workDir: String?
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
     @Option(help: "Stop after this many iterations.") var maxIters: Int?
 
@@ -40,7 +40,7 @@ struct CoordinatorCommand: ParsableCommand {
             defer { KeyFile.remove(from: dir) }   // the next launch's workers wait for its new file
             let keys = ChannelKeys(externalCoordinator: own, file: file)
             let c = try Coordinator(.init(config: cfg, workDir: dir, topology: topology, resume: resume, stopAfter: maxIters,
-                                          workerBind: bind, keys: keys, log: { print($0) }))
+                                          workerBind: bind, keys: keys, log: { Console.standard.line($0) }))
             coordinator = c
             try c.run()
         } catch let e as ValidationError { throw e } catch {

@@ -13,17 +13,18 @@ struct EvalCommand: ParsableCommand {
         abstract: "COCO bbox evaluation (pycocotools semantics): of a model on a config's val split, or of a results file.",
         discussion: """
         Two forms:
-          colad eval --config C --checkpoint DIR|FILE [--network a|b] [--dump-detections F] [--json]
+          colad eval --config C --checkpoint DIR|FILE [--network a|b] [--json]
           colad eval --annotations instances.json --detections results.json [--json]
-        Prints pycocotools' 12 summary lines and per-class AP, or with --json one object using
-        mmdetection's metric names (bbox_mAP, bbox_mAP_50, …, bbox_AR@100, per-class AP).
+
+        Prints pycocotools' 12 summary lines and per-class AP, or with --json one object using \
+        mmdetection's metric names (bbox_mAP, bbox_mAP_50, …, bbox_AR@100, per-class AP). \
         With a model, the JSON is also written to eval-<network>.json beside the checkpoint.
         """)
 
-    @Option(help: "Training config whose val split and architecture to use.") var config: String?
-    @Option(help: "Checkpoint directory (…/iter_NNNNNNN or a work dir's checkpoints/) or a network-*.safetensors file.") var checkpoint: String?
+    @Option(help: "Training config whose val split and architecture to use.", completion: .configFile) var config: String?
+    @Option(help: "Run's work dir, checkpoint directory (…/iter_NNNNNNN) or network-*.safetensors file.", completion: .file()) var checkpoint: String?
     @Option(help: "Which network of the checkpoint to evaluate (a or b).") var network = "a"
-    @Option(name: .customLong("set"), help: "Config override (repeatable).") var overrides: [String] = []
+    @Option(name: .customLong("set"), help: "Config override (repeatable).", completion: .configKeys) var overrides: [String] = []
     @Option(help: "Write the detections as a COCO results file.") var dumpDetections: String?
     @Option(help: "COCO annotation file (instances_*.json).") var annotations: String?
     @Option(help: "COCO results file: [{image_id, category_id, bbox: [x,y,w,h], score}, …].") var detections: String?

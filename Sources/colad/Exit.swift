@@ -1,5 +1,5 @@
 // How the colad process ends: the one place that exits (library code returns or throws why it
-// stopped). Exit codes: 0 success, 1 a user-facing error or a failed job, 2 usage errors
+// stopped). Exit codes: 0 success, 1 a user-facing error or a failed job, 64 usage errors
 // (ArgumentParser). A failed multi-process job is ended for every rank with MPI_Abort.
 import CMPI
 import Foundation

@@ -7,16 +7,16 @@ struct ExperimentCommand: ParsableCommand {
         commandName: "experiment",
         abstract: "Run an experiment suite (the paper's comparison) and write its results table and curves.",
         discussion: """
-        --suite paper trains, for each seed: the PAA baselines (tiny, small); small→tiny with soft-label
-        KD, LAD and SoLAD (teacher: that seed's small baseline); tiny→small with soft-label KD and LAD;
-        CoLAD tiny+small from scratch (std-mean at iteration and object granularity, and mean).
-        Writes OUT/results.json, OUT/results.md (mAP mean ± std over seeds, Δ vs the student's baseline,
-        the paper's claims checked) and OUT/curves.png; each run lives in OUT/runs/seedS/NAME.
+        --suite paper trains, for each seed: the PAA baselines (tiny, small); small→tiny with soft-label \
+        KD, LAD and SoLAD (teacher: that seed's small baseline); tiny→small with soft-label KD and LAD; \
+        CoLAD tiny+small from scratch (std-mean at iteration and object granularity, and mean). \
+        Writes OUT/results.json, OUT/results.md (mAP mean ± std over seeds, Δ vs the student's baseline, \
+        the paper's claims checked) and OUT/curves.png; each run lives in OUT/runs/seedS/NAME. \
         Finished runs are reused and an interrupted run resumes, so re-running continues the suite.
         """)
 
     @Option(help: "Suite to run (paper).") var suite: String
-    @Option(help: "Output directory.") var out: String
+    @Option(help: "Output directory.", completion: .directory) var out: String
     @Option(help: "Seeds per run.") var seeds = 3
     @Option(help: "Iterations per run (default: the suite's schedule, 800).") var iterations: Int?
     @Option(help: "Evaluate every N iterations (default 200).") var evalEvery: Int?

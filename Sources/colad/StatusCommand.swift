@@ -7,13 +7,13 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Query a running job's coordinator: a table, or the JSON reply (docs/status-protocol.md).",
         discussion: """
-        The endpoint is printed when a distributed job starts and written to WORK_DIR/status-endpoint.
-        Without --endpoint, --work-dir's file is read; without either, the newest work-dirs/*/status-endpoint.
+        The endpoint is printed when a distributed job starts and written to WORK_DIR/status-endpoint. \
+        Without --endpoint, --work-dir's file is read; without either, the newest work-dirs/*/status-endpoint. \
         --request stop|checkpoint sends a control request with the token from WORK_DIR/control-token.
         """)
 
     @Option(help: "Coordinator status endpoint, e.g. tcp://127.0.0.1:5701.") var endpoint: String?
-    @Option(help: "Work dir of the job (reads its status-endpoint and control-token files).") var workDir: String?
+    @Option(help: "Work dir of the job (reads its status-endpoint and control-token files).", completion: .directory) var workDir: String?
     @Flag(help: "Print the JSON reply.") var json = false
     @Option(help: "Repeat every SECONDS until the job ends (Ctrl-C to stop).") var watch: Double?
     @Option(help: "Control request: stop or checkpoint (needs the token).") var request: String?

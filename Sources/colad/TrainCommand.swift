@@ -10,28 +10,52 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train from a YAML config (modes baseline, lad, soft, solad, colad), in one process or under mpirun.",
         discussion: """
-        One process (plain `colad train` or `mpirun -np 1`): every role in this process, the
-        single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and
-        the other ranks form the network groups (distributed.ranks_per_network each, default
-        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external
+        One process (plain `colad train` or `mpirun -np 1`): every role in this process, the \
+        single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and \
+        the other ranks form the network groups (distributed.ranks_per_network each, default \
+        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external \
         `colad coordinator` runs the coordination and all N ranks are workers.
 
-        Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per
-        evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json,
-        manifest.json) and checkpoints/latest, TensorBoard event files (monitor.tensorboard), and with
-        --trace trace.json; distributed runs also status-endpoint and control-token (mode 0600), and
-        metrics-endpoint with monitor.prometheus_port. Progress is one rewritten line on a terminal
+        Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per \
+        evaluation), checkpoints/iter_NNNNNNN/ (safetensors weights, optimizer state, state.json, \
+        manifest.json) and checkpoints/latest, TensorBoard event files (monitor.tensorboard), and with \
+        --trace trace.json; distributed runs also status-endpoint and control-token (mode 0600), and \
+        metrics-endpoint with monitor.prometheus_port. Progress is one rewritten line on a terminal \
         and plain log lines otherwise.
+
+        --resume continues from the work dir's latest checkpoint, which must have been written with \
+        the same configuration (a refusal lists every key that differs, and leaves the work dir's \
+        config.yaml as it was). `colad train --resume --work-dir D` without --config uses the run's \
+        own D/config.yaml, with any --set on top.
         """)
 
-    @Option(help: "Config file (see configs/README.md).") var config: String
-    @Option(name: .customLong("set"), help: "Override a key: --set train.batch_size=4 (repeatable).") var overrides: [String] = []
-    @Option(help: "Work dir (default: the config's work_dir).") var workDir: String?
+    @Option(help: "Config file (see configs/README.md); with --resume --work-dir D, default D/config.yaml.",
+            completion: .configFile) var config: String?
+    @Option(name: .customLong("set"), help: "Override a key: --set train.batch_size=4 (repeatable).",
+            completion: .configKeys) var overrides: [String] = []
+    @Option(help: "Work dir (default: the config's work_dir).", completion: .directory) var workDir: String?
     @Flag(help: "Continue from the work dir's latest checkpoint.") var resume = false
     @Option(help: "Stop after this many iterations (smoke runs); metrics and a final checkpoint are still written.") var maxIters: Int?
     @Option(help: "Override the config's seed.") var seed: Int?
     @Option(help: "Endpoint of an external `colad coordinator` (sets distributed.coordinator).") var coordinator: String?
     @Flag(help: "Write WORK_DIR/trace.json, a timeline of every rank's phases (sets monitor.trace; open it in Perfetto).") var trace = false
+
+    func validate() throws {
+        guard config != nil || (resume && workDir != nil) else {
+            throw ValidationError("give --config FILE, or --resume --work-dir DIR to continue the run in DIR with its own DIR/config.yaml")
+        }
+    }
+
+    /// --config, or the run's own resolved config when resuming without one.
+    func configFile() throws -> String {
+        if let config { return config }
+        let file = URL(fileURLWithPath: workDir!).appendingPathComponent("config.yaml").path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw TrainingError("--resume --work-dir \(workDir!): no \(file)",
+                                hint: "is \(workDir!) the work dir of a run? pass --config to name the config")
+        }
+        return file
+    }
 
     func run() throws {
         var world: Communicator?
@@ -41,7 +65,7 @@ struct TrainCommand: ParsableCommand {
             if let coordinator { sets.append("distributed.coordinator=\(coordinator)") }
             if trace { sets.append("monitor.trace=true") }
             if MPIRuntime.launchedByMPI { world = try MPIRuntime.start() }
-            let loaded = Result { try TrainingConfig.load(file: config, overrides: sets, requireFiles: true) }
+            let loaded = Result { try TrainingConfig.load(file: configFile(), overrides: sets, requireFiles: true) }
             if let world, world.size > 1 { try reportStartupErrors(loaded, world) }
             let cfg = try loaded.get()
             let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
@@ -53,7 +77,7 @@ struct TrainCommand: ParsableCommand {
                                            hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
                                                         replicaStarted: { nameLostCoordinatorOnSIGTERM($0) },
                                                         replicaMustEnd: { watch, reason in failNow("colad: \(watch.name): \(reason)") }),
-                                           log: { print(prefix + $0) })
+                                           log: { Console.standard.line(prefix + $0) })
                 } catch let e as RankFailure {
                     abortJob("colad: \(e)")
                 } catch {

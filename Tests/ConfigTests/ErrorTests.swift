@@ -166,6 +166,11 @@ final class ErrorTests: XCTestCase {
         }
         try Data().write(to: weights)
         XCTAssertNoThrow(try TrainingConfig.load(file: file.path, requireFiles: true))
+        // A directory (a run's work dir, a checkpoint directory) is accepted too: Training
+        // resolves the weights file when it loads it.
+        try FileManager.default.removeItem(at: weights)
+        try FileManager.default.createDirectory(at: weights, withIntermediateDirectories: true)
+        XCTAssertNoThrow(try TrainingConfig.load(file: file.path, requireFiles: true))
     }
 
     func testValidateOnAConfigBuiltInCode() {

@@ -129,6 +129,31 @@ final class ConfigFilesTests: XCTestCase {
         XCTAssertEqual(try cfg("colad-tiny.yaml").networkB?.preset, "tiny")
     }
 
+    /// Every shipped config resolves to exactly the values recorded in
+    /// Tests/Fixtures/configs/<name>.resolved.yaml (written by make_config_fixtures.sh from the
+    /// configs as they were before they used `_base_`): reorganising the files changes nothing.
+    func testShippedConfigsResolveAsTheirFixtures() throws {
+        let fixtures = Self.root.appendingPathComponent("Tests/Fixtures/configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.configs.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let recorded = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasSuffix(".resolved.yaml") }
+        XCTAssertEqual(Set(recorded), Set(files.map { $0.replacingOccurrences(of: ".yaml", with: ".resolved.yaml") }),
+                       "one fixture per shipped config (run Tests/Fixtures/scripts/make_config_fixtures.sh for a new one)")
+        /// The YAML without comment lines (the fixture's header and the writer's).
+        func body(_ text: String) -> [Substring] { text.split(separator: "\n").filter { !$0.hasPrefix("#") } }
+        for f in files {
+            let fixture = fixtures.appendingPathComponent(f.replacingOccurrences(of: ".yaml", with: ".resolved.yaml"))
+            guard let expected = try? String(contentsOf: fixture, encoding: .utf8) else { continue }
+            let resolved = try TrainingConfig.load(file: Self.configs.appendingPathComponent(f).path).resolvedYAML()
+            let got = body(resolved), want = body(expected)
+            XCTAssertGreaterThan(want.count, 50, "\(fixture.lastPathComponent) looks truncated")
+            for (i, (g, w)) in zip(got, want).enumerated() where g != w {
+                XCTFail("\(f): line \(i + 1) of the resolved config is '\(g)', the fixture has '\(w)'")
+                break
+            }
+            XCTAssertEqual(got.count, want.count, "\(f): resolved line count")
+        }
+    }
+
     func testReadmeDocumentsEveryKey() throws {
         let readme = try String(contentsOf: Self.configs.appendingPathComponent("README.md"), encoding: .utf8)
         for path in Schema.allPaths {

@@ -35,6 +35,26 @@ final class COCOValidationTests: XCTestCase {
         assertDatasetError(["instances_bad.json"] + fragments, line: line) { try self.open(json) }
     }
 
+    /// A training set needs objects: an empty annotation list (or only skipped or crowd
+    /// annotations) is an error naming the file; images without objects are fine as long as
+    /// some images have annotations.
+    func testATrainingSetWithoutAnnotationsIsNamed() throws {
+        let empty = try open(coco(""))
+        XCTAssertEqual(empty.count, 2, "the file itself opens (an evaluation set may be empty)")
+        assertDatasetError(["instances_bad.json", "annotations", "no objects to train on in 2 images", "\"annotations\" is empty",
+                            "images without objects are allowed"]) { try empty.requireAnnotations() }
+        let missing = try open(#"{"images": [], "categories": [{"id": 5, "name": "dog"}]}"#)
+        assertDatasetError(["instances_bad.json", "no objects to train on in 0 images"]) { try missing.requireAnnotations() }
+        let crowd = try open(coco(#"{"id": 1, "image_id": 1, "category_id": 5, "bbox": [1, 1, 5, 5], "iscrowd": 1}"#))
+        assertDatasetError(["instances_bad.json", "only crowd annotations (1)"]) { try crowd.requireAnnotations() }
+        let skipped = try open(coco(#"{"id": 1, "image_id": 1, "category_id": 6, "bbox": [1, 1, 5, 5]}"#), skipInvalid: true)
+        assertDatasetError(["instances_bad.json", "every annotation was skipped as invalid (1 skipped)"]) { try skipped.requireAnnotations() }
+        // One object on image 1, none on image 2: a valid training set.
+        let some = try open(coco(#"{"id": 1, "image_id": 1, "category_id": 5, "bbox": [1, 1, 5, 5]}"#))
+        XCTAssertNoThrow(try some.requireAnnotations())
+        XCTAssertEqual(some.images.map(\.boxes.count), [1, 0])
+    }
+
     func testMissingAnnotationFile() {
         let url = URL(fileURLWithPath: "/nonexistent/instances_missing.json")
         assertDatasetError(["instances_missing.json", "not found"]) {

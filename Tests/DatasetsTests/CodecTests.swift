@@ -60,6 +60,24 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(try ImageCodec.decode(jpeg).width, 16)
     }
 
+    /// The extension decides the output format; another extension is an error naming it
+    /// (it used to get PNG bytes whatever its name said).
+    func testOutputFormatFollowsTheExtension() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let image = noiseImage(width: 8, height: 8, seed: 4)
+        for (name, format) in [("a.png", ImageFormat.png), ("b.JPG", .jpeg), ("c.jpeg", .jpeg), ("d.PNG", .png)] {
+            let url = dir.appendingPathComponent(name)
+            XCTAssertEqual(try ImageFormat(outputFile: url), format, name)
+            try ImageCodec.write(image, to: url)
+            XCTAssertEqual(ImageFormat.detect(try Data(contentsOf: url)), format, name)
+        }
+        let gif = dir.appendingPathComponent("e.gif")
+        assertDatasetError([gif.path, "value .gif", "cannot write a .gif image", "name the file .png"]) { try ImageCodec.write(image, to: gif) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gif.path))
+        assertDatasetError(["no extension", "has no extension"]) { try ImageFormat(outputFile: dir.appendingPathComponent("f")) }
+        XCTAssertNoThrow(try ImageCodec.write(image, to: gif, format: .png), "an explicit format is written whatever the name")
+    }
+
     func testTruncatedFilesAreClearErrors() throws {
         let dir = try makeTemporaryDirectory(self)
         let image = noiseImage(width: 40, height: 30, seed: 3)

@@ -66,6 +66,20 @@ public struct COCODataset: DetectionDataset, Sendable {
     /// Total number of annotations kept (including crowd).
     public var annotationCount: Int { images.reduce(0) { $0 + $1.boxes.count } }
 
+    /// Checks that the set has something to learn from: at least one (non-crowd) annotation.
+    /// Images without objects are fine as long as some images have them. Throws a
+    /// `DatasetError` naming the file; used for training sets (an evaluation set may be empty).
+    public func requireAnnotations() throws {
+        guard !images.contains(where: { $0.crowd.contains(false) }) else { return }
+        let crowd = annotationCount
+        let why = !warnings.isEmpty ? "every annotation was skipped as invalid (\(warnings.count) skipped)"
+            : crowd > 0 ? "it has only crowd annotations (\(crowd)), which are not training targets"
+            : "\"annotations\" is empty (or missing)"
+        throw DatasetError(file: annotationFile.path, field: "annotations",
+                           message: "no objects to train on in \(images.count) image\(images.count == 1 ? "" : "s"): \(why)",
+                           hint: "is this the training annotation file? images without objects are allowed as long as some images have annotations")
+    }
+
     /// The class index of a COCO category id, or nil if the id is unknown.
     public func classIndex(forCategoryId id: Int) -> Int? { classIndexById[id] }
 

@@ -13,6 +13,19 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         return nil
     }
 
+    /// The format an output file's extension asks for; a `DatasetError` naming the file and
+    /// extension for any other.
+    public init(outputFile url: URL) throws {
+        guard let format = ImageFormat(pathExtension: url.pathExtension) else {
+            let ext = url.pathExtension
+            throw DatasetError(file: url.path, value: ext.isEmpty ? "no extension" : ".\(ext)",
+                               message: ext.isEmpty ? "cannot tell the image format: the file name has no extension"
+                                   : "cannot write a .\(ext) image: unknown extension",
+                               hint: "name the file .png (PNG) or .jpg / .jpeg (JPEG)")
+        }
+        self = format
+    }
+
     /// The format for a file extension (`png`, `jpg`, `jpeg`; case-insensitive).
     public init?(pathExtension: String) {
         switch pathExtension.lowercased() {
@@ -92,9 +105,10 @@ public enum ImageCodec {
         }
     }
 
-    /// Writes `image` to `url` atomically; the format defaults to the file extension (PNG if unknown).
+    /// Writes `image` to `url` atomically; the format defaults to the file extension's (another
+    /// extension is an error, see `ImageFormat(outputFile:)`).
     public static func write(_ image: RGBImage, to url: URL, format: ImageFormat? = nil, quality: Int = 90) throws {
-        let chosen = format ?? ImageFormat(pathExtension: url.pathExtension) ?? .png
+        let chosen = try format ?? ImageFormat(outputFile: url)
         let data = chosen == .png ? try encodePNG(image) : try encodeJPEG(image, quality: quality)
         try AtomicFile.write(data, to: url)
     }

@@ -14,21 +14,30 @@ public enum Preview {
 
     /// Draws one image with boxes (per-class colour) and labels `"name"` or `"name 0.87"`.
     /// The image is enlarged `zoom` times (nearest neighbour) first so labels stay legible.
+    /// Boxes are drawn last to first, so the first ones (pass them highest score first) end up
+    /// on top; then the labels first to last, each where it overlaps no earlier label
+    /// (`labelPlacement`), or not at all when there is no such place.
     public static func drawDetections(on image: RGBImage, boxes: [BoxXYXY], labels: [Int],
                                       scores: [Float]? = nil, classNames: [String],
                                       zoom: Int = 1, thickness: Int = 1) -> RGBImage {
         var out = enlarged(image, by: max(1, zoom))
         let z = Float(max(1, zoom))
-        for (i, box) in boxes.enumerated() where i < labels.count {
-            let colour = classColour(labels[i])
-            let b = box.scaled(by: z)
+        let count = min(boxes.count, labels.count)
+        let scaled = boxes.prefix(count).map { $0.scaled(by: z) }
+        for i in (0..<count).reversed() {
+            let b = scaled[i]
             // A dark frame just outside the coloured outline keeps boxes visible on any background.
             drawRectangle(BoxXYXY(x1: b.x1 - 1, y1: b.y1 - 1, x2: b.x2 + 1, y2: b.y2 + 1),
                           colour: (0, 0, 0), thickness: 1, on: &out)
-            drawRectangle(b, colour: colour, thickness: thickness, on: &out)
+            drawRectangle(b, colour: classColour(labels[i]), thickness: thickness, on: &out)
+        }
+        var placed: [LabelRect] = []
+        for i in 0..<count {
             var text = labels[i] >= 0 && labels[i] < classNames.count ? classNames[labels[i]] : "class \(labels[i])"
             if let scores, i < scores.count { text += " " + formatScore(scores[i]) }
-            drawLabel(text, above: b, colour: colour, on: &out)
+            guard let rect = labelPlacement(text, box: scaled[i], avoiding: placed, width: out.width, height: out.height) else { continue }
+            placed.append(rect)
+            drawTag(text, at: rect, colour: classColour(labels[i]), on: &out)
         }
         return out
     }
@@ -80,29 +89,42 @@ public enum Preview {
         }
     }
 
-    /// A filled tag with `text` just above the box; below it when there is no room above, and
-    /// inside its top edge when there is room neither above nor below.
-    static func drawLabel(_ text: String, above box: BoxXYXY, colour: (UInt8, UInt8, UInt8),
-                          on image: inout RGBImage) {
-        let tagW = BitmapFont.width(of: text) + 2, tagH = BitmapFont.glyphHeight + 2
-        guard box.x1.isFinite, box.y1.isFinite, box.y2.isFinite, image.width > 0, image.height > 0 else { return }
-        let x = clampInt(box.x1.rounded(.down), 0, max(0, image.width - tagW))
-        let top = clampInt(box.y1.rounded(.down), 0, image.height) - 1   // above the dark frame
-        let bottom = clampInt(box.y2.rounded(.up), 0, image.height) + 1
-        let y: Int
-        if top - tagH >= 0 {
-            y = top - tagH
-        } else if bottom + tagH <= image.height {
-            y = bottom
-        } else {
-            y = clampInt(box.y1.rounded(.down), 0, max(0, image.height - tagH))
+    /// A label's tag: pixel rectangle [x, x + width) × [y, y + height).
+    struct LabelRect: Equatable {
+        var x, y, width, height: Int
+
+        func overlaps(_ o: LabelRect) -> Bool {
+            x < o.x + o.width && o.x < x + width && y < o.y + o.height && o.y < y + height
         }
-        for yy in max(0, y)..<min(image.height, y + tagH) {
-            for xx in x..<min(image.width, x + tagW) { image[xx, yy] = colour }
+    }
+
+    /// Where the tag of `text` goes for `box` in a `width × height` image: the first of just
+    /// above the box, just below it, inside its top edge, one tag lower inside, one tag higher
+    /// above, one tag lower below, that lies in the image and overlaps none of `placed`; nil
+    /// when every one does (the label is left out rather than piled on another).
+    static func labelPlacement(_ text: String, box: BoxXYXY, avoiding placed: [LabelRect],
+                               width: Int, height: Int) -> LabelRect? {
+        let tagW = BitmapFont.width(of: text) + 2, tagH = BitmapFont.glyphHeight + 2
+        guard box.x1.isFinite, box.y1.isFinite, box.y2.isFinite, width > 0, height >= tagH else { return nil }
+        let x = clampInt(box.x1.rounded(.down), 0, max(0, width - tagW))
+        let top = clampInt(box.y1.rounded(.down), 0, height) - 1   // above the dark frame
+        let bottom = clampInt(box.y2.rounded(.up), 0, height) + 1
+        let inside = clampInt(box.y1.rounded(.down), 0, max(0, height - tagH))
+        for y in [top - tagH, bottom, inside, inside + tagH, top - 2 * tagH, bottom + tagH] where y >= 0 && y + tagH <= height {
+            let rect = LabelRect(x: x, y: y, width: min(tagW, width - x), height: tagH)
+            if !placed.contains(where: { $0.overlaps(rect) }) { return rect }
+        }
+        return nil
+    }
+
+    /// A filled tag in the class colour with `text` in dark or light ink, whichever contrasts.
+    static func drawTag(_ text: String, at r: LabelRect, colour: (UInt8, UInt8, UInt8), on image: inout RGBImage) {
+        for yy in max(0, r.y)..<min(image.height, r.y + r.height) {
+            for xx in max(0, r.x)..<min(image.width, r.x + r.width) { image[xx, yy] = colour }
         }
         let luma = 299 * Int(colour.0) + 587 * Int(colour.1) + 114 * Int(colour.2)
         let ink: (UInt8, UInt8, UInt8) = luma > 128_000 ? (0, 0, 0) : (255, 255, 255)
-        BitmapFont.draw(text, x: x + 1, y: y + 1, colour: ink, on: &image)
+        BitmapFont.draw(text, x: r.x + 1, y: r.y + 1, colour: ink, on: &image)
     }
 
     static func enlarged(_ image: RGBImage, by zoom: Int) -> RGBImage {
