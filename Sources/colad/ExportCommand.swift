@@ -28,7 +28,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let source = try weightsFile(checkpoint, id: NetworkID(rawValue: network)!)
+            let source = try Checkpoint.weightsFile(checkpoint, network: NetworkID(rawValue: network)!, key: "--checkpoint")
             let (tensors, meta) = try SafeTensors.read(source)
             if meta["content"] == "sgd momentum" {
                 throw TrainingError("\(source.path): content: sgd momentum, not weights",
