@@ -76,28 +76,25 @@ final class DecodeContext {
     }
 
     func intList(_ n: YNode, _ path: String) throws -> [Int] {
-        guard case .sequence(let items) = n.kind else {
-            throw error(path, n.origin, value: n.written, "expected a list of integers, got \(n.described)",
-                        hint: "write a list as [8, 16, 32] (or [] for none)")
-        }
-        return try items.enumerated().map { i, item in
-            let p = "\(path)[\(i)]"
-            origins[p] = item.origin
-            written[p] = item.written
-            return try int(item, p)
-        }
+        try list(n, path, of: "integers", example: "[8, 16, 32]", int)
     }
 
     func stringList(_ n: YNode, _ path: String) throws -> [String] {
+        try list(n, path, of: "strings", example: "[backbone., neck.]", string)
+    }
+
+    /// A YAML sequence whose items `item` decodes; each item's origin is kept as `path[i]`.
+    private func list<T>(_ n: YNode, _ path: String, of what: String, example: String,
+                         _ item: (YNode, String) throws -> T) throws -> [T] {
         guard case .sequence(let items) = n.kind else {
-            throw error(path, n.origin, value: n.written, "expected a list of strings, got \(n.described)",
-                        hint: "write a list as [backbone., neck.] (or [] for none)")
+            throw error(path, n.origin, value: n.written, "expected a list of \(what), got \(n.described)",
+                        hint: "write a list as \(example) (or [] for none)")
         }
-        return try items.enumerated().map { i, item in
+        return try items.enumerated().map { i, node in
             let p = "\(path)[\(i)]"
-            origins[p] = item.origin
-            written[p] = item.written
-            return try string(item, p)
+            origins[p] = node.origin
+            written[p] = node.written
+            return try item(node, p)
         }
     }
 
