@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Engine", "TestSupport"]),
         .testTarget(name: "PAATests", dependencies: ["PAA", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "DistillationTests", dependencies: ["Distillation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA", "TensorBoard", "Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Config", "Engine", "PAA", "TensorBoard", "Datasets", "Evaluation"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Detection", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine", "TestSupport"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),

@@ -42,7 +42,7 @@ public struct EvaluationInputError: Error, CustomStringConvertible, Sendable, Eq
         case let (nil, v?): text += "value \(v): "
         case (nil, nil): break
         }
-        return text + reason + ". Hint: " + hint
+        return text + reason + (hint.isEmpty ? "" : "\n  hint: " + hint)   // the hint style of every colad error
     }
 }
 

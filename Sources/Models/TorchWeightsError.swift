@@ -38,6 +38,6 @@ public struct TorchWeightsError: Error, CustomStringConvertible, Equatable {
         let n = problems.count
         return "\(file): \(n) tensor problem\(n == 1 ? "" : "s"):\n"
             + problems.map { "  \($0.line)" }.joined(separator: "\n")
-            + (hint.isEmpty ? "" : "\nhint: \(hint)")
+            + (hint.isEmpty ? "" : "\n  hint: \(hint)")
     }
 }

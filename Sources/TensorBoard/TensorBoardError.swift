@@ -18,7 +18,7 @@ public struct TensorBoardError: Error, CustomStringConvertible, Equatable {
         if let r = record { s += "record \(r)" + (offset.map { " at byte offset \($0)" } ?? "") + ": " }
         else if let o = offset { s += "byte offset \(o): " }
         s += message
-        if !hint.isEmpty { s += "\nhint: \(hint)" }
+        if !hint.isEmpty { s += "\n  hint: \(hint)" }   // the hint style of every colad error
         return s
     }
 }

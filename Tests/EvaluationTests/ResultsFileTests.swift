@@ -56,7 +56,7 @@ final class ResultsFileTests: XCTestCase {
         XCTAssertTrue(text.contains("bad.json"), text)
         XCTAssertTrue(text.contains("detection #1 (image_id 6"), text)
         XCTAssertTrue(text.contains("score"), text)
-        XCTAssertTrue(text.contains("Hint:"), text)
+        XCTAssertTrue(text.contains("\n  hint: "), text)
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
     }
 

@@ -29,7 +29,7 @@ final class DamagedFileTests: TemporaryDirectoryTestCase {
             return nil
         } catch let e as TensorBoardError {
             XCTAssertEqual(e.file, file.path)
-            XCTAssertTrue(e.description.hasPrefix(file.path) && e.description.contains("\nhint: "), e.description)
+            XCTAssertTrue(e.description.hasPrefix(file.path) && e.description.contains("\n  hint: "), e.description)
             return e
         } catch { XCTFail("\(error)"); return nil }
     }

@@ -2,7 +2,8 @@
 /// which file, which record (image/annotation id or JSON path), which field and value, and a hint.
 ///
 /// `description` reads like
-/// `instances_val.json: annotation id 17 (image 3): bbox = [1, 2, -3, 4]: width and height must be > 0 (hint: …)`.
+/// `instances_val.json: annotation id 17 (image 3): bbox = [1, 2, -3, 4]: width and height must be > 0`
+/// followed by `\n  hint: …` (the hint style of every colad error).
 public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file (path) the problem is in or about.
     public var file: String
@@ -32,7 +33,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             parts.append("value \(value)")
         }
         var text = parts.joined(separator: ": ") + ": " + message
-        if let hint { text += " (hint: \(hint))" }
+        if let hint { text += "\n  hint: \(hint)" }   // the hint style of every colad error
         return text
     }
 }
