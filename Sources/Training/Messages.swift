@@ -141,6 +141,15 @@ public enum PairMessage {
 // (JobTopology.overlaps): what it sends is cut into the image ranges each of them holds, and
 // what it receives is the concatenation, in image order, of what each of them sent.
 extension PairMessage {
+    /// Images in this message's batch.
+    public var images: Int {
+        switch self {
+        case .assignment(let a): return a.count
+        case .costs(let c): return c.count
+        case .predictions(let p): return p.cls.first?.shape[0] ?? 0
+        }
+    }
+
     /// Images `range` of this message's batch (every payload is per image, images first).
     public func slice(_ range: Range<Int>) -> PairMessage {
         switch self {
