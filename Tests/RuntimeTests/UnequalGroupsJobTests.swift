@@ -143,6 +143,22 @@ final class UnequalGroupsJobTests: XCTestCase {
         try checkParity(c, counts: [2, 1])
     }
 
+    /// Two against three, G = 6: A's ranks hold 3 images, B's 2, so a0's images are b0's and
+    /// the first of b1's, a1's the second of b1's and b2's (messages cut mid-batch both ways).
+    func testCoLADPerObjectTwoAgainstThree() throws {
+        var c = config(.colad, batch: 2); c.colad.granularity = .object
+        try checkParity(c, counts: [2, 3])
+    }
+
+    /// Soft labels only: the frozen teacher A's predictions, cut by image.
+    func testSoftOneAgainstTwo() throws {
+        let teacherDir = tempDir()
+        try Trainer(config: config(.baseline, batch: 2, iterations: 2), workDir: teacherDir, log: { _ in }).run(resume: false)
+        var c = config(.soft, batch: 2)
+        c.networkA.checkpoint = teacherDir.appendingPathComponent("checkpoints/iter_0000002/network-a.safetensors").path
+        try checkParity(c, counts: [1, 2])
+    }
+
     /// SoLAD: the frozen teacher A sends its costs' assignment and its predictions, cut by image.
     func testSoLADOneAgainstTwoBothWays() throws {
         let teacherDir = tempDir()
