@@ -56,6 +56,8 @@ enum Keys {
             ])),
             .section("distributed", Section([
                 .optionalInt("ranks_per_network", \.distributed.ranksPerNetwork),
+                .optionalInt("ranks_a", \.distributed.ranksA),
+                .optionalInt("ranks_b", \.distributed.ranksB),
                 .optionalString("coordinator", \.distributed.coordinator),
                 .string("status_bind", \.distributed.statusBind),
                 .double("timeout_seconds", \.distributed.timeoutSeconds),

@@ -163,6 +163,10 @@ public struct CoLADConfig: Equatable, Sendable {
 public struct DistributedConfig: Equatable, Sendable {
     /// Worker ranks per network; nil = split the worker ranks evenly (see `ranksPerNetwork`).
     public var ranksPerNetwork: Int?
+    /// Unequal groups: worker ranks of network A / B (set both, or one and the other is the
+    /// rest of the workers); exclusive with `ranksPerNetwork`. See `rankCounts`.
+    public var ranksA: Int?
+    public var ranksB: Int?
     /// Endpoint of an external `colad coordinator` (tcp://HOST:PORT or ipc://PATH); nil = world
     /// rank 0 is the coordinator.
     public var coordinator: String?
@@ -204,6 +208,35 @@ public struct DistributedConfig: Equatable, Sendable {
                                   : "run with -np \(k * networkCount + (coordinator == nil ? 1 : 0))")
         }
         return k
+    }
+
+    /// Worker ranks of each network (A first) for a job of `worldSize` MPI ranks. Without
+    /// `ranksA`/`ranksB` this is `ranksPerNetwork` for every network. With them (two networks
+    /// only), the given counts, a missing one being the rest of the workers. (Whether both
+    /// divide the global batch is the topology's check: it knows the batch size.)
+    public func rankCounts(worldSize: Int, networkCount: Int) throws -> [Int] {
+        guard ranksA != nil || ranksB != nil else {
+            let k = try ranksPerNetwork(worldSize: worldSize, networkCount: networkCount)
+            return Array(repeating: k, count: networkCount)
+        }
+        let key = ranksA != nil ? "distributed.ranks_a" : "distributed.ranks_b"
+        let shown = [ranksA.map { "ranks_a \($0)" }, ranksB.map { "ranks_b \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        guard networkCount == 2 else {
+            throw ConfigError(keyPath: key, value: shown, message: "unequal rank counts need two networks; this mode trains one",
+                              hint: "use distributed.ranks_per_network")
+        }
+        guard ranksPerNetwork == nil else {
+            throw ConfigError(keyPath: key, value: shown, message: "is set together with distributed.ranks_per_network",
+                              hint: "set either ranks_per_network (equal groups) or ranks_a / ranks_b")
+        }
+        let workers = worldSize - (coordinator == nil ? 1 : 0)
+        let a = ranksA ?? workers - ranksB!, b = ranksB ?? workers - ranksA!
+        guard a >= 1, b >= 1, a + b == workers else {
+            throw ConfigError(keyPath: key, value: shown,
+                              message: "a world of \(worldSize) ranks has \(workers) worker ranks; ranks_a \(a) + ranks_b \(b) do not fill it",
+                              hint: "run with -np \(max(a, 1) + max(b, 1) + (coordinator == nil ? 1 : 0))")
+        }
+        return [a, b]
     }
 }
 

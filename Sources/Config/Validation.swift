@@ -206,6 +206,9 @@ struct Validator {
         if let k = d.ranksPerNetwork {
             try check(k >= 1, "distributed.ranks_per_network", k, "≥ 1", hint: "null splits the worker ranks evenly")
         }
+        for (key, k) in [("distributed.ranks_a", d.ranksA), ("distributed.ranks_b", d.ranksB)] {
+            if let k { try check(k >= 1, key, k, "≥ 1", hint: "null: the rest of the worker ranks (or ranks_per_network)") }
+        }
         if let c = d.coordinator, let problem = Endpoint.problem(c, connect: true) {
             throw fail("distributed.coordinator", value: c, problem, hint: "e.g. tcp://127.0.0.1:5555 or ipc:///tmp/colad.sock")
         }

@@ -36,7 +36,12 @@ enum Balancing {
         try world.barrier(pollingEvery: 0.005)
         let times = String(decoding: try world.allGather(measured)[0], as: UTF8.self).split(separator: ",").compactMap { Double($0) }
         guard times.count == plan.networks.count else { throw TrainingError("balance: rank 0's step-cost measurement did not arrive") }
-        let work = Dictionary(uniqueKeysWithValues: zip(plan.networks, times))
+        // Per rank: with unequal groups a rank of network n runs G/k_n images, not batch_size
+        // (the cost is linear in the images: GEMM FLOPs). Equal groups: × 1.
+        let b = config.train.batchSize
+        let work = Dictionary(uniqueKeysWithValues: zip(plan.networks, times).map { n, t in
+            (n, t * Double(topology.batchPerRank(of: n, batchSize: b)) / Double(b))
+        })
         var lines: [String] = []
         var mine: Int?
         for host in Array(Set(hosts)).sorted() {

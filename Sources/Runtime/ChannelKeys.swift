@@ -2,7 +2,7 @@
 // start-up and the public keys are handed out over MPI (an allgather: mpirun set that channel
 // up, and it reaches only the job's processes); secret keys never leave their process and no
 // key is written to disk. The coordinator's socket admits the replicas' keys, a pair inbox only
-// its peer's. The one exception is an external `colad coordinator`, which shares no MPI world
+// its peers' (routing by image ranges). The one exception is an external `colad coordinator`, which shares no MPI world
 // with the workers: it hands them a key over a 0600 file in the shared work dir (`KeyFile`).
 import Foundation
 import Training
@@ -66,9 +66,10 @@ public struct ChannelKeys: Sendable {
         return .server(own, domain: ChannelKeys.coordinatorDomain)
     }
 
-    /// A replica's pair inbox: a CURVE server admitting only its peer.
-    func inboxServer(rank: Int, peer: Int?) -> CurveRole {
-        ZAPHandler.shared.allow(Set([peer.flatMap { replicas[$0] }].compactMap { $0 }), in: ChannelKeys.inboxDomain(rank))
+    /// A replica's pair inbox: a CURVE server admitting only its peers (the pair peer, or with
+    /// unequal groups the other network's replicas holding some of its images).
+    func inboxServer(rank: Int, peers: [Int]) -> CurveRole {
+        ZAPHandler.shared.allow(Set(peers.compactMap { replicas[$0] }), in: ChannelKeys.inboxDomain(rank))
         return .server(own, domain: ChannelKeys.inboxDomain(rank))
     }
 }

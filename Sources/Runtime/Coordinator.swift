@@ -182,7 +182,7 @@ public final class Coordinator {
                                      stopAfter: settings.stopAfter, jobId: String(jobId, radix: 16), log: settings.log)
         ledger = launch.ledger
         journal = launch.journal
-        settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.k) rank(s) per network, "
+        settings.log("coordinator: job \(String(jobId, radix: 16)), \(settings.topology.ranksDescription), "
                      + "workers connect to \(advertisedWorkers ?? workerEndpoint); status: colad status --endpoint \(statusEndpoint)")
         try awaitWorkers(launch.welcome(coordinatorHost: HostInfo.name))
         try writeEndpointsJSON()   // now with every inbox (an external coordinator learns them from the hellos)

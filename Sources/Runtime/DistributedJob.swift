@@ -77,7 +77,7 @@ public enum DistributedJob {
             mine = endpoints.advertised(c.workerEndpoint)
         case .worker(let n, let g):
             var opts = settings.socketOptions
-            opts.curve = keys.inboxServer(rank: world.rank, peer: topology.peer(of: n, groupRank: g))
+            opts.curve = keys.inboxServer(rank: world.rank, peers: topology.overlaps(of: n, groupRank: g, batchSize: config.train.batchSize).map(\.peerRank))
             let s = try transport.socket(.router, options: opts)
             mine = endpoints.advertised(try s.bind(endpoints.local("inbox")))
             inbox = s
@@ -92,11 +92,11 @@ public enum DistributedJob {
             coordinator!.setAdvertised(workers: mine, inboxes: Dictionary(uniqueKeysWithValues: topology.workerRanks.map { ($0, all[$0]) }))
             try coordinator!.run()
         case .worker(let n, let g):
-            let peer = topology.peer(of: n, groupRank: g)
             try runReplica(config: config, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: world.rank),
                            settings: settings,
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
-                           inbox: inbox!, inboxEndpoint: mine, peer: peer.map { ($0, all[$0]) }, group: group, clock: clock, hooks: hooks, log: log)
+                           inbox: inbox!, inboxEndpoint: mine, peerEndpoints: Dictionary(uniqueKeysWithValues: topology.workerRanks.map { ($0, all[$0]) }),
+                           group: group, clock: clock, hooks: hooks, log: log)
         }
     }
 
@@ -122,11 +122,24 @@ public enum DistributedJob {
                      host: HostInfo.name, keys: keys)
     }
 
-    /// One replica over socket links, from hello to bye. On failure it tells the coordinator why
-    /// and gives it a moment to name the rank for the whole job before this process goes.
+    /// One replica with a fixed pair peer (equal groups; nil: one network).
     public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
                                   settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
                                   peer: (rank: Int, endpoint: String)?, group: GroupReducer?, clock: SpanClock = SpanClock(), hooks: Hooks,
+                                  log: @escaping @Sendable (String) -> Void) throws {
+        try runReplica(config: config, workDir: workDir, topology: topology, placement: placement, settings: settings,
+                       coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, inboxEndpoint: inboxEndpoint,
+                       peerEndpoints: peer.map { [$0.rank: $0.endpoint] } ?? [:], group: group, clock: clock, hooks: hooks, log: log)
+    }
+
+    /// One replica over socket links, from hello to bye. Its pair channel reaches the replicas
+    /// of the other network that hold its images (`peerEndpoints`: their inboxes by world rank,
+    /// more may be given): the pair peer with equal groups, else a RoutedPairLink over them. On
+    /// failure it tells the coordinator why and gives it a moment to name the rank for the whole
+    /// job before this process goes.
+    public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
+                                  settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
+                                  peerEndpoints: [Int: String], group: GroupReducer?, clock: SpanClock = SpanClock(), hooks: Hooks,
                                   log: @escaping @Sendable (String) -> Void) throws {
         let job = JobIdentity()
         let shortName = "\(placement.network.rawValue)\(placement.groupRank)"
@@ -143,11 +156,22 @@ public enum DistributedJob {
         hooks.replicaStarted(watch)
         var replica: Replica?
         do {
-            let pair = try peer.map { try SocketPairLink(settings, inbox: inbox, peerRank: $0.rank, peerEndpoint: $0.endpoint, job: job, log: log) }
-            let heartbeat = coordinator.heartbeat
-            pair?.coordinatorHeard = { heartbeat.coordinatorHeard }
+            let routes = topology.overlaps(of: placement.network, groupRank: placement.groupRank, batchSize: config.train.batchSize)
+            var pair: PairLink?
+            if !routes.isEmpty {
+                let peers = try routes.map { r -> (rank: Int, endpoint: String) in
+                    guard let e = peerEndpoints[r.peerRank] else { throw TrainingError("rank \(placement.rank): no inbox endpoint of its peer rank \(r.peerRank)") }
+                    return (r.peerRank, e)
+                }
+                let sockets = try SocketPairLink(settings, inbox: inbox, peers: peers, job: job, log: log)
+                let heartbeat = coordinator.heartbeat
+                sockets.coordinatorHeard = { heartbeat.coordinatorHeard }
+                // One overlap holds all this replica's images: the messages go whole, as to a pair peer.
+                pair = routes.count == 1 ? sockets : RoutedPairLink(channels: sockets, routes: routes)
+            }
             let train = try openDataset(config.data, split: .train)
-            let feed = try DataFeed(dataset: train, config: config, groupSize: topology.k, groupRank: placement.groupRank)
+            let feed = try DataFeed(dataset: train, config: config, groupSize: topology.count(of: placement.network), groupRank: placement.groupRank,
+                                    batchPerRank: topology.batchPerRank(of: placement.network, batchSize: config.train.batchSize))
             let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
                                 coordinator: coordinator, pair: pair, group: group, workDir: workDir, clock: clock)
             replica = r

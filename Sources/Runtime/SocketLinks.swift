@@ -4,7 +4,9 @@
 //   Decision waits are bounded by the coordinator's silence (it sends a heartbeat every
 //   heartbeat_seconds while it waits on others), start-up by the start-up bound.
 // - Pair: the replica's own ROUTER inbox (bound before the endpoint exchange) and a DEALER to
-//   its peer's inbox. `PairInbox` sorts what arrives.
+//   each peer's inbox: the pair peer, or with unequal groups every replica of the other network
+//   that holds some of its images (JobTopology.overlaps; RoutedPairLink cuts and joins the
+//   messages). `PairInbox` sorts what arrives, by sender.
 import Foundation
 import Training
 import Transport
@@ -155,17 +157,18 @@ public final class SocketCoordinatorLink: CoordinatorLink {
 }
 
 /// Sorts the traffic of a pair inbox (pure; tested without sockets). Accepted: frames of this
-/// job from the peer rank, of a pair kind, for the iteration being waited on or the next one
-/// (a peer is never further ahead); each (kind, iteration) once. Everything else is rejected.
+/// job from a peer rank, of a pair kind, for the iteration being waited on or the next one
+/// (a peer is never further ahead); each (kind, iteration, sender) once. Everything else is rejected.
 struct PairInbox {
-    let peer: Int
+    let peers: Set<Int>
     let maxPayload: Int
     var buffer: [PairKey: Frame] = [:]
     var counters = RejectionCounters()
 
-    struct PairKey: Hashable { var kind: PairMessage.Kind; var iteration: Int }
+    struct PairKey: Hashable { var kind: PairMessage.Kind; var iteration: Int; var sender: Int }
 
-    init(peer: Int, maxPayload: Int) { self.peer = peer; self.maxPayload = maxPayload }
+    init(peers: Set<Int>, maxPayload: Int) { self.peers = peers; self.maxPayload = maxPayload }
+    init(peer: Int, maxPayload: Int) { self.init(peers: [peer], maxPayload: maxPayload) }
 
     /// Files one received multipart message (`[identity, frame]`) while at iteration `t`.
     /// Returns the rejection when there is one, and whether it is the first of its kind (to log).
@@ -174,9 +177,9 @@ struct PairInbox {
             guard frames.count == 2 else { return .malformedPayload }
             let f: Frame
             do { f = try Frame.decode(frames[1], jobId: jobId, maxPayload: maxPayload) } catch { return error as? FrameRejection ?? .malformedPayload }
-            guard f.sender == peer, let wire = MessageKind(rawValue: f.type), let kind = PairMessage.Kind(wire: wire),
+            guard peers.contains(f.sender), let wire = MessageKind(rawValue: f.type), let kind = PairMessage.Kind(wire: wire),
                   f.iteration == t || f.iteration == t + 1 else { return .unexpected }
-            let key = PairKey(kind: kind, iteration: f.iteration)
+            let key = PairKey(kind: kind, iteration: f.iteration, sender: f.sender)
             guard buffer[key] == nil else { return .unexpected }
             buffer[key] = f
             return nil
@@ -185,8 +188,10 @@ struct PairInbox {
         return (rejection, counters.count(rejection))
     }
 
-    mutating func take(_ kind: PairMessage.Kind, iteration t: Int) -> Frame? {
-        buffer.removeValue(forKey: PairKey(kind: kind, iteration: t))
+    /// The message of `kind` for `t` from `sender` (nil: the only peer).
+    mutating func take(_ kind: PairMessage.Kind, iteration t: Int, from sender: Int? = nil) -> Frame? {
+        guard let sender = sender ?? (peers.count == 1 ? peers.first : nil) else { preconditionFailure("PairInbox.take: which peer?") }
+        return buffer.removeValue(forKey: PairKey(kind: kind, iteration: t, sender: sender))
     }
 
     /// Drops (and counts) buffered messages of iterations before `t` (never taken: stale).
@@ -195,52 +200,77 @@ struct PairInbox {
     }
 }
 
-public final class SocketPairLink: PairLink {
+/// A replica's pair channel over sockets: its inbox and a DEALER per peer. As a `PairLink` it
+/// talks to its one pair peer (equal groups); as `PeerChannels` to several (unequal groups,
+/// under a RoutedPairLink).
+public final class SocketPairLink: PairLink, PeerChannels {
     let s: LinkSettings
     let inbox: MessageSocket
-    let outbox: MessageSocket
-    let peerRank: Int
-    let peerEndpoint: String
+    /// Each peer's world rank → its inbox's endpoint and the DEALER to it.
+    let outboxes: [Int: (endpoint: String, socket: MessageSocket)]
     let job: JobIdentity
     var sorter: PairInbox
     let log: @Sendable (String) -> Void
     /// When the coordinator was last heard (set by the job: its coordinator link's watch).
     var coordinatorHeard: (() -> Date)?
 
-    /// `inbox`: this replica's bound ROUTER; the DEALER to the peer's inbox is made here.
-    init(_ settings: LinkSettings, inbox: MessageSocket, peerRank: Int, peerEndpoint: String, job: JobIdentity,
+    /// `inbox`: this replica's bound ROUTER; the DEALERs to the peers' inboxes are made here.
+    init(_ settings: LinkSettings, inbox: MessageSocket, peers: [(rank: Int, endpoint: String)], job: JobIdentity,
          log: @escaping @Sendable (String) -> Void) throws {
-        s = settings; self.inbox = inbox; self.peerRank = peerRank; self.peerEndpoint = peerEndpoint; self.job = job; self.log = log
-        sorter = PairInbox(peer: peerRank, maxPayload: settings.maxPayload)
-        var opts = settings.socketOptions
-        opts.identity = Array("p\(settings.rank)".utf8)
-        opts.lingerSeconds = 2   // a teacher that finishes first still delivers its last messages
-        if let keys = settings.keys {
-            guard let peerKey = keys.replicas[peerRank] else { preconditionFailure("SocketPairLink: no key for peer rank \(peerRank)") }
-            opts.curve = .client(keys.own, serverKey: peerKey)
+        precondition(!peers.isEmpty, "SocketPairLink: no peer")
+        s = settings; self.inbox = inbox; self.job = job; self.log = log
+        sorter = PairInbox(peers: Set(peers.map(\.rank)), maxPayload: settings.maxPayload)
+        var out: [Int: (endpoint: String, socket: MessageSocket)] = [:]
+        for (rank, endpoint) in peers {
+            var opts = settings.socketOptions
+            opts.identity = Array("p\(settings.rank)".utf8)
+            opts.lingerSeconds = 2   // a teacher that finishes first still delivers its last messages
+            if let keys = settings.keys {
+                guard let peerKey = keys.replicas[rank] else { preconditionFailure("SocketPairLink: no key for peer rank \(rank)") }
+                opts.curve = .client(keys.own, serverKey: peerKey)
+            }
+            let socket = try settings.transport.socket(.dealer, options: opts)
+            try socket.connect(endpoint)
+            out[rank] = (endpoint, socket)
         }
-        outbox = try settings.transport.socket(.dealer, options: opts)
-        try outbox.connect(peerEndpoint)
+        outboxes = out
     }
 
-    deinit { outbox.close() }
+    /// One pair peer (equal groups).
+    convenience init(_ settings: LinkSettings, inbox: MessageSocket, peerRank: Int, peerEndpoint: String, job: JobIdentity,
+                     log: @escaping @Sendable (String) -> Void) throws {
+        try self.init(settings, inbox: inbox, peers: [(peerRank, peerEndpoint)], job: job, log: log)
+    }
 
-    public func send(_ message: PairMessage, iteration t: Int) throws {
+    deinit { for o in outboxes.values { o.socket.close() } }
+
+    /// The pair peer (a PairLink has exactly one).
+    var onlyPeer: Int {
+        precondition(outboxes.count == 1, "SocketPairLink: \(outboxes.count) peers; route through RoutedPairLink")
+        return outboxes.keys.first!
+    }
+
+    public func send(_ message: PairMessage, iteration t: Int) throws { try send(message, iteration: t, to: onlyPeer) }
+
+    public func receive(_ kind: PairMessage.Kind, iteration t: Int) throws -> PairMessage { try receive(kind, iteration: t, from: onlyPeer) }
+
+    public func send(_ message: PairMessage, iteration t: Int, to peer: Int) throws {
+        guard let out = outboxes[peer] else { preconditionFailure("SocketPairLink: rank \(peer) is not a peer") }
         let kind = message.kind.wire
         let bytes = Frame(type: kind.rawValue, jobId: job.id, iteration: t, sender: s.rank, payload: message.encode()).encoded()
-        do { try outbox.send([bytes]) } catch {
-            throw TrainingError("rank \(s.rank): cannot send \(kind) to its pair peer rank \(peerRank) at \(peerEndpoint): \(error)")
+        do { try out.socket.send([bytes]) } catch {
+            throw TrainingError("rank \(s.rank): cannot send \(kind) to its pair peer rank \(peer) at \(out.endpoint): \(error)")
         }
     }
 
     /// Waits while the peer is silent for timeout_seconds; while the coordinator is still heard
     /// (`coordinatorAlive`), longer: the peer may be evaluating, and a stall is the coordinator's call.
-    public func receive(_ kind: PairMessage.Kind, iteration t: Int) throws -> PairMessage {
+    public func receive(_ kind: PairMessage.Kind, iteration t: Int, from peer: Int) throws -> PairMessage {
         var deadline = Date().addingTimeInterval(s.timeoutSeconds)
         while true {
-            if let f = sorter.take(kind, iteration: t) {
+            if let f = sorter.take(kind, iteration: t, from: peer) {
                 do { return try PairMessage.decode(kind, f.payload) } catch {
-                    throw TrainingError("rank \(s.rank): the \(kind.rawValue) of pair peer rank \(peerRank) for iteration \(t) is malformed (\(error))",
+                    throw TrainingError("rank \(s.rank): the \(kind.rawValue) of pair peer rank \(peer) for iteration \(t) is malformed (\(error))",
                                         hint: "both sides must run the same colad build")
                 }
             }
@@ -251,7 +281,7 @@ public final class SocketPairLink: PairLink {
             guard let frames = try inbox.receive(until: deadline) else { continue }
             file(frames, at: t)
         }
-        throw TrainingError("rank \(s.rank) (host \(s.host)): no \(kind.rawValue) from pair peer rank \(peerRank) for iteration \(t) "
+        throw TrainingError("rank \(s.rank) (host \(s.host)): no \(kind.rawValue) from pair peer rank \(peer) for iteration \(t) "
                             + "within \(Int(s.timeoutSeconds)) s")
     }
 

@@ -56,6 +56,7 @@ extension Coordinator {
         var nets: [String: Any] = [:]
         for id in plan.networks {
             var n: [String: Any] = ["preset": config.network(id)?.preset ?? "custom", "trained": plan.role(id).trained,
+                                    "ranks": settings.topology.count(of: id),
                                     "loss": NSNull(), "num_pos": NSNull(), "lr": NSNull()]
             if let r = journal?.lastNetworks[id] {
                 var loss: [String: Any] = ["cls": r.cls, "box": r.box, "iou": r.iou, "total": r.total]

@@ -64,10 +64,11 @@ public final class DataFeed {
     public let preprocess: Preprocess
     private var last: (position: SamplerPosition, batch: PreparedBatch)?
 
-    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0) throws {
+    /// `batchPerRank`: G / groupSize (JobTopology.batchPerRank); nil: train.batch_size.
+    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0, batchPerRank: Int? = nil) throws {
         self.dataset = dataset
         sampler = try DistributedSampler(datasetCount: dataset.count, seed: UInt64(config.seed), groupSize: groupSize,
-                                         groupRank: groupRank, batchPerRank: config.train.batchSize, shuffle: true)
+                                         groupRank: groupRank, batchPerRank: batchPerRank ?? config.train.batchSize, shuffle: true)
         var p = Preprocess(size: config.data.imageSize, augment: config.data.flip, seed: UInt64(config.seed))
         p.dropCrowd = true
         try p.validate()

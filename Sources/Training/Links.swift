@@ -1,5 +1,6 @@
 // How a replica reaches the rest of its job (STYLE.md practice 10): the coordinator, its pair
-// peer (the other network's replica of the same images) and its data-parallel group. Each has
+// peer (the other network's replica of the same images; with unequal groups the replicas that
+// hold its images, through a RoutedPairLink) and its data-parallel group. Each has
 // an in-process implementation (InProcessLinks.swift: the single-process Trainer) and one over
 // sockets (Runtime: ZeroMQ or the in-memory transport); the replica's logic is the same.
 import Detection
@@ -27,6 +28,55 @@ public protocol PairLink: AnyObject {
     /// Drops (and counts) anything that arrived outside a wait and is not for the future.
     func drain(before t: Int)
     var rejected: [String: Int] { get }
+}
+
+/// A replica's channels to several replicas of the other network, addressed by world rank
+/// (unequal groups). Waits are bounded by the implementation, as on a PairLink.
+public protocol PeerChannels: AnyObject {
+    func send(_ message: PairMessage, iteration: Int, to peer: Int) throws
+    func receive(_ kind: PairMessage.Kind, iteration t: Int, from peer: Int) throws -> PairMessage
+    func drain(before t: Int)
+    var rejected: [String: Int] { get }
+}
+
+/// The pair channel of unequal groups (routing by image ranges): what this replica sends is
+/// cut into the image ranges of the replicas that hold them in the other group; what it
+/// receives is their pieces joined in image order. The replica sees one message about its own
+/// images, as with a pair peer, and checks it as before.
+public final class RoutedPairLink: PairLink {
+    let channels: PeerChannels
+    /// This replica's overlaps, in image order (JobTopology.overlaps): their `mine` ranges tile its batch.
+    public let routes: [JobTopology.Overlap]
+
+    public init(channels: PeerChannels, routes: [JobTopology.Overlap]) {
+        precondition(!routes.isEmpty && zip(routes, routes.dropFirst()).allSatisfy { $0.mine.upperBound == $1.mine.lowerBound }
+                     && routes[0].mine.lowerBound == 0, "RoutedPairLink: the routes must tile the batch in order")
+        self.channels = channels; self.routes = routes
+    }
+
+    public func send(_ message: PairMessage, iteration: Int) throws {
+        for r in routes { try channels.send(message.slice(r.mine), iteration: iteration, to: r.peerRank) }
+    }
+
+    public func receive(_ kind: PairMessage.Kind, iteration t: Int) throws -> PairMessage {
+        var parts: [PairMessage] = []
+        for r in routes {
+            let part = try channels.receive(kind, iteration: t, from: r.peerRank)
+            guard part.kind == kind, part.images == r.mine.count else {
+                throw TrainingError("rank \(r.peerRank)'s \(kind.rawValue) for iteration \(t) has \(part.images) images; it holds \(r.mine.count) of this replica's",
+                                    hint: "every rank of the job must run the same config (batch size, ranks_a, ranks_b)")
+            }
+            parts.append(part)
+        }
+        guard let whole = PairMessage.concatenate(parts) else {
+            throw TrainingError("the \(kind.rawValue) pieces for iteration \(t) from ranks \(routes.map(\.peerRank)) do not fit together (level shapes differ)",
+                                hint: "both networks must share one anchor layout and image size")
+        }
+        return whole
+    }
+
+    public func drain(before t: Int) { channels.drain(before: t) }
+    public var rejected: [String: Int] { channels.rejected }
 }
 
 /// Sums over the replicas of one network (the MPI group; absent with one replica per network).

@@ -3,6 +3,7 @@
 import Config
 import Detection
 import Distillation
+import Engine
 import Models
 import PAA
 
@@ -132,5 +133,70 @@ public enum PairMessage {
         case .predictions: return .predictions
         case .costs: return .costs
         }
+    }
+}
+
+// MARK: Routing by image ranges
+// With unequal groups a replica's images are held by several replicas of the other network
+// (JobTopology.overlaps): what it sends is cut into the image ranges each of them holds, and
+// what it receives is the concatenation, in image order, of what each of them sent.
+extension PairMessage {
+    /// Images in this message's batch.
+    public var images: Int {
+        switch self {
+        case .assignment(let a): return a.count
+        case .costs(let c): return c.count
+        case .predictions(let p): return p.cls.first?.shape[0] ?? 0
+        }
+    }
+
+    /// Images `range` of this message's batch (every payload is per image, images first).
+    public func slice(_ range: Range<Int>) -> PairMessage {
+        switch self {
+        case .assignment(let a): return .assignment(Array(a[range]))
+        case .costs(let c): return .costs(Array(c[range]))
+        case .predictions(let p): return .predictions(p.images(range))
+        }
+    }
+
+    /// The parts, one batch after another (all of one kind; nil when they are not, or none).
+    public static func concatenate(_ parts: [PairMessage]) -> PairMessage? {
+        guard let first = parts.first, parts.allSatisfy({ $0.kind == first.kind }) else { return nil }
+        switch first {
+        case .assignment:
+            return .assignment(parts.flatMap { m -> [Assignment] in if case .assignment(let a) = m { return a }; return [] })
+        case .costs:
+            return .costs(parts.flatMap { m -> [[Float]] in if case .costs(let c) = m { return c }; return [] })
+        case .predictions:
+            let outputs = parts.compactMap { m -> HeadOutputs? in if case .predictions(let p) = m { return p }; return nil }
+            return HeadOutputs.concatenate(outputs).map { .predictions($0) }
+        }
+    }
+}
+
+extension HeadOutputs {
+    /// Images `range` of every level's [N, H, W, C] output.
+    public func images(_ range: Range<Int>) -> HeadOutputs {
+        func cut(_ t: Tensor) -> Tensor {
+            precondition(range.upperBound <= t.shape[0], "HeadOutputs.images: \(range) of \(t.shape[0]) images")
+            let per = t.count / max(t.shape[0], 1)
+            return Tensor(shape: [range.count] + t.shape.dropFirst(), data: Array(t.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+        }
+        return HeadOutputs(cls: cls.map(cut), reg: reg.map(cut), iou: iou.map(cut))
+    }
+
+    /// The batches one after another; nil when the parts' levels or per-image shapes differ.
+    public static func concatenate(_ parts: [HeadOutputs]) -> HeadOutputs? {
+        guard !parts.isEmpty else { return nil }
+        func join(_ levels: [[Tensor]]) -> [Tensor]? {
+            var out: [Tensor] = []
+            for l in levels[0].indices {
+                guard levels.allSatisfy({ $0.count == levels[0].count && Array($0[l].shape.dropFirst()) == Array(levels[0][l].shape.dropFirst()) }) else { return nil }
+                out.append(Tensor(shape: [levels.map { $0[l].shape[0] }.reduce(0, +)] + levels[0][l].shape.dropFirst(), data: levels.flatMap { $0[l].data }))
+            }
+            return out
+        }
+        guard let cls = join(parts.map(\.cls)), let reg = join(parts.map(\.reg)), let iou = join(parts.map(\.iou)) else { return nil }
+        return HeadOutputs(cls: cls, reg: reg, iou: iou)
     }
 }

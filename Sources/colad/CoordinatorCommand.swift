@@ -28,10 +28,13 @@ struct CoordinatorCommand: ParsableCommand {
             var sets = overrides + ["distributed.coordinator=\(bind)"]
             if let ranksPerNetwork { sets.append("distributed.ranks_per_network=\(ranksPerNetwork)") }
             let cfg = try TrainingConfig.load(file: config, overrides: sets, requireFiles: true)
-            guard let k = cfg.distributed.ranksPerNetwork else {
-                throw ValidationError("an external coordinator needs the group size: pass --ranks-per-network K or set distributed.ranks_per_network")
+            let d = cfg.distributed, networks = ModePlan(cfg).networks.count
+            let workers: Int
+            if let a = d.ranksA, let b = d.ranksB { workers = a + b } else if let k = d.ranksPerNetwork { workers = k * networks } else {
+                throw ValidationError("an external coordinator needs the group sizes: pass --ranks-per-network K or set "
+                                      + "distributed.ranks_per_network (or both distributed.ranks_a and distributed.ranks_b)")
             }
-            let topology = try JobTopology(worldSize: k * ModePlan(cfg).networks.count, config: cfg)
+            let topology = try JobTopology(worldSize: workers, config: cfg)
             let dir = URL(fileURLWithPath: workDir ?? cfg.workDir)
             // No MPI world is shared with the workers: their key comes in a 0600 file in the work dir.
             let own = try CurveKeyPair.generate()

@@ -13,7 +13,8 @@ struct TrainCommand: ParsableCommand {
         One process (plain `colad train` or `mpirun -np 1`): every role in this process, the \
         single-process reference. Under `mpirun -np N` (N > 1): world rank 0 is the coordinator and \
         the other ranks form the network groups (distributed.ranks_per_network each, default \
-        (N−1)/2; baseline: N−1); with distributed.coordinator (or --coordinator) set, an external \
+        (N−1)/2; baseline: N−1; or distributed.ranks_a / ranks_b for unequal groups, which share the \
+        global batch batch_size × max(ranks_a, ranks_b)); with distributed.coordinator (or --coordinator) set, an external \
         `colad coordinator` runs the coordination and all N ranks are workers.
 
         Writes to the work dir: config.yaml (resolved), metrics.jsonl (one line per iteration and per \

@@ -178,5 +178,19 @@ final class DefaultsTests: XCTestCase {
         d.ranksPerNetwork = 1
         XCTAssertThrowsError(try d.ranksPerNetwork(worldSize: 4, networkCount: 2))
     }
-}
 
+    /// ranks_a / ranks_b: given, or one of them the rest of the workers; validated ≥ 1.
+    func testUnequalRankCounts() throws {
+        var d = DistributedConfig()
+        XCTAssertEqual(try d.rankCounts(worldSize: 5, networkCount: 2), [2, 2], "without them: ranks_per_network for both")
+        d.ranksA = 1
+        XCTAssertEqual(try d.rankCounts(worldSize: 5, networkCount: 2), [1, 3])
+        d.ranksB = 2
+        XCTAssertEqual(try d.rankCounts(worldSize: 4, networkCount: 2), [1, 2])
+        d.coordinator = "tcp://10.0.0.1:5555"
+        XCTAssertEqual(try d.rankCounts(worldSize: 3, networkCount: 2), [1, 2], "an external coordinator is no rank")
+        var c = TrainingConfig(name: "t", mode: .colad, networkA: NetworkConfig.preset("tiny")!, networkB: NetworkConfig.preset("tiny")!, iterations: 10)
+        c.distributed.ranksB = 0
+        XCTAssertThrowsError(try c.validate()) { e in XCTAssertTrue("\(e)".contains("distributed.ranks_b"), "\(e)") }
+    }
+}

@@ -68,6 +68,8 @@ final class KeyTableTests: XCTestCase {
         c.colad.rule = .fixedA
         c.colad.granularity = .object
         c.distributed.ranksPerNetwork = 2
+        c.distributed.ranksA = 1
+        c.distributed.ranksB = 3
         c.distributed.coordinator = "tcp://10.0.0.1:5555"
         c.distributed.statusBind = "ipc:///tmp/status"
         c.distributed.timeoutSeconds = 60

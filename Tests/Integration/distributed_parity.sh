@@ -3,7 +3,8 @@
 # mpirun and real sockets: with one rank per network every mode reproduces the reference's
 # per-iteration losses and decisions bit for bit; with two ranks per network it matches the
 # reference at twice the batch to float summation error (rtol 1e-5 over 4 iterations; measured
-# ~2e-8); a distributed run resumed from its checkpoint continues exactly.
+# ~2e-8); so do unequal groups (ranks_a ≠ ranks_b) at their global batch; a distributed run
+# resumed from its checkpoint continues exactly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source launch/env.sh
@@ -62,6 +63,17 @@ for spec in "colad2:configs/colad-tiny.yaml" "solad2:configs/colad-tiny.yaml --s
   run_ref "$name" "${args[@]}" --set train.batch_size=4
   run_mpi 5 "$name" "${args[@]}" --set train.batch_size=2
   echo -n "distributed_parity: $name, 2 ranks per network vs batch 4: "
+  compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 1e-5
+done
+
+# Unequal groups (routing by image ranges) vs the reference at the global batch
+# G = batch_size × max(ranks_a, ranks_b) = 4; rtol 1e-5 as above (measured ~1e-7 in UnequalGroupsJobTests).
+for spec in "unequal-colad-object:1:2:configs/colad-tiny.yaml --set colad.granularity=object" \
+            "unequal-solad:2:1:configs/colad-tiny.yaml --set mode=solad --set network_a.checkpoint=$teacher"; do
+  name=${spec%%:*}; rest=${spec#*:}; ka=${rest%%:*}; rest=${rest#*:}; kb=${rest%%:*}; args=(--config ${rest#*:})
+  run_ref "$name" "${args[@]}" --set train.batch_size=4
+  run_mpi $((ka + kb + 1)) "$name" "${args[@]}" --set train.batch_size=2 --set distributed.ranks_a=$ka --set distributed.ranks_b=$kb
+  echo -n "distributed_parity: $name, ranks a $ka, b $kb vs batch 4: "
   compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 1e-5
 done
 

@@ -2,10 +2,10 @@
 import Config
 import Foundation
 import Training
-import Transport
+@testable import Transport
 import XCTest
 
-/// Who is admitted where: the coordinator admits the replicas, a pair inbox only its peer; an
+/// Who is admitted where: the coordinator admits the replicas, a pair inbox only its peers; an
 /// external coordinator's key file is private to its user and round-trips.
 final class ChannelKeysTests: XCTestCase {
     func testAdmissionsFollowTheTopology() throws {
@@ -17,6 +17,22 @@ final class ChannelKeysTests: XCTestCase {
         XCTAssertFalse(seenBy3.admittedByCoordinator.contains(keys[0].publicKey), "the coordinator's own key is no replica's")
         XCTAssertEqual(seenBy3.replicas[1], keys[1].publicKey)
         XCTAssertEqual(seenBy3.coordinatorClient, keys[3])
+    }
+
+    /// Unequal groups (a 1, b 2): a0's inbox admits both replicas of B (each holds some of its
+    /// images), a B replica's inbox only a0; nobody admits its own group or the coordinator.
+    func testAnInboxAdmitsEveryReplicaHoldingItsImages() throws {
+        let topology = JobTopology(counts: [1, 2], networks: [.a, .b], coordinatorRank: 0)
+        let keys = try (0..<4).map { _ in try CurveKeyPair.generate() }
+        let channel = { (rank: Int) in ChannelKeys(own: keys[rank], publicKeys: keys.map(\.publicKey), topology: topology) }
+        func admitted(at rank: Int, network: NetworkID, groupRank: Int) -> Set<Int> {
+            let peers = topology.overlaps(of: network, groupRank: groupRank, batchSize: 2).map(\.peerRank)
+            _ = channel(rank).inboxServer(rank: rank, peers: peers)
+            return Set((0..<4).filter { ZAPHandler.shared.decide(domain: ChannelKeys.inboxDomain(rank), mechanism: "CURVE", credentials: [keys[$0].publicKey]) })
+        }
+        XCTAssertEqual(admitted(at: 1, network: .a, groupRank: 0), [2, 3])
+        XCTAssertEqual(admitted(at: 2, network: .b, groupRank: 0), [1])
+        XCTAssertEqual(admitted(at: 3, network: .b, groupRank: 1), [1])
     }
 
     func testKeyFileIsPrivateAndRoundTrips() throws {

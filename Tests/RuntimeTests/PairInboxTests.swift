@@ -47,4 +47,17 @@ final class PairInboxTests: XCTestCase {
         XCTAssertNotNil(inbox.take(.costs, iteration: 6))
         XCTAssertEqual(inbox.counters.counts, ["unexpected": 1])
     }
+
+    /// Unequal groups: one inbox hears several peers; each (kind, iteration) is kept per sender.
+    func testKeepsEachPeersMessageApart() {
+        var inbox = PairInbox(peers: [2, 4], maxPayload: 1000)
+        XCTAssertNil(inbox.accept(frame(.assignment, t: 5, sender: 4, payload: [4]), jobId: job, at: 5))
+        XCTAssertNil(inbox.accept(frame(.assignment, t: 5, sender: 2, payload: [2]), jobId: job, at: 5))
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, sender: 4, payload: [5]), jobId: job, at: 5)?.kind, .unexpected, "duplicate from one sender")
+        XCTAssertEqual(inbox.accept(frame(.assignment, t: 5, sender: 3), jobId: job, at: 5)?.kind, .unexpected, "not a peer")
+        XCTAssertEqual(inbox.take(.assignment, iteration: 5, from: 2)?.payload, [2])
+        XCTAssertEqual(inbox.take(.assignment, iteration: 5, from: 4)?.payload, [4])
+        XCTAssertNil(inbox.take(.assignment, iteration: 5, from: 4))
+        XCTAssertEqual(inbox.counters.counts, ["unexpected": 2])
+    }
 }
