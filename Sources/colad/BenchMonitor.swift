@@ -8,11 +8,11 @@ struct BenchMonitor: ParsableCommand {
         commandName: "monitor",
         abstract: "What watching a run costs: step time with TensorBoard, trace and /metrics on vs off.",
         discussion: """
-        Runs `colad train` (this executable) in alternating rounds, everything off (monitor.tensorboard \ \
-        false, no trace, no /metrics) then everything on (TensorBoard, --trace, monitor.prometheus_port=0 \ \
-        with a scrape of /metrics every 0.5 s while it runs when the job is distributed), each in a fresh \ \
-        work dir. A round's step time is the median interval between its metrics.jsonl lines \ \
-        (wall_time), after the first --skip lines. Prints each round and the median ratio on/off. \ \
+        Runs `colad train` (this executable) in alternating rounds, everything off (monitor.tensorboard \
+        false, no trace, no /metrics) then everything on (TensorBoard, --trace, monitor.prometheus_port=0 \
+        with a scrape of /metrics every 0.5 s while it runs when the job is distributed), each in a fresh \
+        work dir. A round's step time is the median interval between its metrics.jsonl lines \
+        (wall_time), after the first --skip lines. Prints each round and the median ratio on/off. \
         --launcher runs each round under a launcher, e.g. --launcher "mpirun -np 3 --oversubscribe --bind-to none".
         """)
 
