@@ -85,7 +85,7 @@ public struct SuiteRunner {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let net = obj["eval"] as? String, let it = obj["iteration"] as? Int,
                   let map = obj["bbox_mAP"] as? Double else { continue }
-            curves[net, default: []].append([Double(it + 1), map])
+            curves[net, default: []].append([Double(it), map])
             final[net] = obj.compactMapValues { $0 as? Double }
         }
         return (curves, final)

@@ -14,6 +14,29 @@ extension ModelConfig {
     }
 }
 
+extension NetworkConfig {
+    /// The fields that decide the parameters' shapes, e.g. `stem 16 widths 16,32,64,128 blocks
+    /// 1,1,1,1 fpn 64 head 64x2` (whatever preset, checkpoint or init file named them).
+    public var architecture: String {
+        "stem \(stem) widths \(widths.map(String.init).joined(separator: ",")) blocks \(blocks.map(String.init).joined(separator: ","))"
+            + " fpn \(fpnChannels) head \(headChannels)x\(headConvs)"
+    }
+}
+
+extension TrainingConfig {
+    /// The random stream network `id` draws its initial weights from (with the seed): its
+    /// architecture, so within a seed one architecture starts from the same weights as a
+    /// baseline, a student or a CoLAD network, in slot A or B; paired comparisons across modes
+    /// rest on this (the data order depends on the seed alone). When both networks of a job
+    /// have the same architecture, B's stream also names its slot, or the two would start
+    /// and stay identical.
+    public func initialisationStream(_ id: NetworkID) -> String {
+        guard let n = network(id) else { preconditionFailure("initialisationStream: no network \(id.rawValue)") }
+        let sameAsPeer = id == .b && networkA.architecture == n.architecture
+        return "init " + n.architecture + (sameAsPeer ? " slot b" : "")
+    }
+}
+
 extension AnchorLayout {
     /// The anchor layout shared by every network of a run.
     public init(_ c: TrainingConfig) {

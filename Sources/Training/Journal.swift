@@ -61,7 +61,7 @@ public final class Journal {
                 log: @escaping (String) -> Void) throws {
         self.config = config; self.workDir = workDir; self.jobId = jobId
         self.log = { line in console.endLine(); log(line) }
-        metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start - 1)
+        metrics = try MetricsLog(url: workDir.appendingPathComponent("metrics.jsonl"), truncateAfterIteration: start)
         progress = ProgressReporter(total: config.train.iterations, end: end ?? config.train.iterations, logEvery: config.train.logEvery,
                                     console: console, log: log)
         if config.monitor.tensorboard {
@@ -126,7 +126,7 @@ public final class Journal {
             try scalars(line, step: rec.iteration + 1, at: now)
             progress.update(rec, rate: rate)
         case .evaluation(let t, let e):
-            var line: [String: Any] = ["iteration": t, "eval": e.network.rawValue, "wall_time": now.timeIntervalSince1970]
+            var line: [String: Any] = ["iteration": t + 1, "eval": e.network.rawValue, "wall_time": now.timeIntervalSince1970]
             for (k, v) in e.metrics { line[k] = v }
             try metrics.append(line)
             try scalars(line, step: t + 1, at: now)

@@ -20,12 +20,13 @@ public final class NetworkWorker {
 
     public var frozen: Bool { optimizer == nil }
 
-    /// Builds the network. Each network draws its initial weights from its own stream
-    /// (seed, network id), so two identical presets start different.
-    public init(id: NetworkID, config: NetworkConfig, numClasses: Int, seed: Int, train: ScheduleConfig, frozen: Bool) throws {
+    /// Builds the network, drawing its initial weights from the random stream (seed, `stream`);
+    /// `TrainingConfig.initialisationStream` names it after the architecture, so runs of one
+    /// seed start a given architecture identically whatever the mode or slot.
+    public init(id: NetworkID, config: NetworkConfig, numClasses: Int, seed: Int, stream: String, train: ScheduleConfig, frozen: Bool) throws {
         self.id = id
         let model = ModelConfig(config, numClasses: numClasses)
-        var mix = SplitMix64(seed: UInt64(bitPattern: Int64(seed)), key: "network-\(id.rawValue)")
+        var mix = SplitMix64(seed: UInt64(bitPattern: Int64(seed)), key: stream)
         network = DetectorNetwork(config: model, seed: mix.next())
         optimizer = frozen ? nil : SGD(network.store, config: SGDConfig(momentum: Float(train.momentum),
                                                                         weightDecay: Float(train.weightDecay),

@@ -62,9 +62,10 @@ public struct IterationRecord: Equatable, Sendable {
 
     public init(iteration: Int) { self.iteration = iteration }
 
-    /// The metrics.jsonl line.
+    /// The metrics.jsonl line; its `iteration` counts the iterations completed (this one
+    /// included), the number the console, `colad status`, checkpoints and TensorBoard show.
     public func jsonObject() -> [String: Any] {
-        var out: [String: Any] = ["iteration": iteration, "images": images, "time": times]
+        var out: [String: Any] = ["iteration": iteration + 1, "images": images, "time": times]
         for (id, n) in networks {
             var net: [String: Any] = ["cls": n.cls, "box": n.box, "iou": n.iou, "total": n.total, "num_pos": n.numPositives, "lr": Double(n.lr)]
             if let kd = n.kd { net["kd_cls"] = kd.cls; net["kd_iou"] = kd.iou; net["kd_box"] = kd.box }

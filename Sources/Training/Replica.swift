@@ -73,7 +73,8 @@ public final class Replica {
         step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         lossStep = LossStep(config: config, layout: layout)
         network = try NetworkWorker(id: placement.network, config: config.network(placement.network)!,
-                                    numClasses: feed.dataset.classNames.count, seed: config.seed, train: config.train, frozen: !role.trained)
+                                    numClasses: feed.dataset.classNames.count, seed: config.seed,
+                                    stream: config.initialisationStream(placement.network), train: config.train, frozen: !role.trained)
         checkpointRoot = workDir.appendingPathComponent("checkpoints")
         end = config.train.iterations
     }

@@ -29,7 +29,7 @@ public enum ScalarTags {
         guard let t = line["iteration"] as? Int else { return [] }
         var out: [Scalar] = []
         func add(_ tag: String, _ v: Any?) {
-            if let d = number(v), d.isFinite { out.append(Scalar(tag: tag, step: t + 1, value: d)) }
+            if let d = number(v), d.isFinite { out.append(Scalar(tag: tag, step: t, value: d)) }
         }
         if let net = line["eval"] as? String {
             // pycocotools' −1 means "no objects of this kind" (e.g. no large objects): not a value.

@@ -19,7 +19,7 @@ def add(tag, step, v):
 
 for line in open(f"{run}/metrics.jsonl"):
     r = json.loads(line)
-    step = r["iteration"] + 1
+    step = r["iteration"]
     if "eval" in r:
         for k, v in r.items():
             # pycocotools' -1 (no objects of that size) is not a value: left out (docs/observability.md).

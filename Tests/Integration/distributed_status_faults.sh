@@ -88,7 +88,7 @@ for socket in ["coordinator", "rank 1 pair inbox", "rank 2 pair inbox"]:
 assert rej["by_kind"]["unauthenticated"] >= 3 * 9, rej
 lines = [json.loads(l) for l in open(sys.argv[2]) if '"eval"' not in l]
 its = [l["iteration"] for l in lines]
-assert its == list(range(len(its))) and len(its) > s["iteration"], ("metrics incomplete", its[-3:], s["iteration"])
+assert its == list(range(1, len(its) + 1)) and len(its) > s["iteration"], ("metrics incomplete", its[-3:], s["iteration"])
 print("distributed_status_faults: rejected", rej["total"], "bad messages", rej["by_kind"], f"- job carried on and stopped cleanly after {len(its)} iterations")
 PYEOF
 

@@ -19,9 +19,9 @@ final class InitFromWorkerTests: XCTestCase {
         let classes = try TorchFixtures.architecture().numClasses
         let schedule = ScheduleConfig(iterations: 10)
         let plain = try NetworkWorker(id: .a, config: try parityNetwork(initFrom: nil, prefixes: []), numClasses: classes,
-                                      seed: 1, train: schedule, frozen: false)
+                                      seed: 1, stream: "test", train: schedule, frozen: false)
         let w = try NetworkWorker(id: .a, config: try parityNetwork(initFrom: path, prefixes: ["backbone."]), numClasses: classes,
-                                  seed: 1, train: schedule, frozen: false)
+                                  seed: 1, stream: "test", train: schedule, frozen: false)
         let file = try TorchFixtures.read("torch_weights").tensors
         for e in TorchNameMap(w.network.store).entries {
             let got = w.network.store.parameter(named: e.colad)!.valueArray
@@ -40,7 +40,7 @@ final class InitFromWorkerTests: XCTestCase {
         let path = fixtureURL("torch/torch_weights.safetensors").path
         let (classes, h) = (try TorchFixtures.architecture().numClasses, try TorchFixtures.architecture().headChannels)
         XCTAssertThrowsError(try NetworkWorker(id: .b, config: try parityNetwork(initFrom: path, prefixes: []), numClasses: classes + 2,
-                                               seed: 1, train: ScheduleConfig(iterations: 10), frozen: false)) { e in
+                                               seed: 1, stream: "test", train: ScheduleConfig(iterations: 10), frozen: false)) { e in
             let text = "\(e)"
             XCTAssertTrue(text.hasPrefix("\(path): 2 tensor problems:"), text)
             XCTAssertTrue(text.contains("mis-shaped head.atss_cls.weight: expected [\(classes + 2), \(h), 3, 3], found [\(classes), \(h), 3, 3]"), text)
