@@ -13,6 +13,9 @@ import Foundation
 
 public enum Verdict: String, Codable, Sendable {
     case holds, contradicted, inconclusive
+    /// A claim whose premise the measurements do not meet (SuiteReport), e.g. a "stronger"
+    /// teacher that is weaker than the student's baseline; never the verdict of an interval.
+    case untestable
 }
 
 public struct PairedDifference: Codable, Equatable, Sendable {
