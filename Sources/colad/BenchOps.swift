@@ -81,7 +81,7 @@ struct BenchOps: ParsableCommand {
             print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))
             return
         }
-        var result: [String: Any] = ["threads": Parallel.threads, "batch": b,
+        var result: [String: Any] = ["threads": Parallel.threads, "blas_kernels": BLASKernels.current, "batch": b,
                                      "image_size": s, "repeats": repeats]
 
         // Conv forward / backward at the small preset's stage shapes, each against the replay of its own GEMMs.
@@ -152,7 +152,7 @@ struct BenchOps: ParsableCommand {
         let small = result["small"] as! [String: Any]
         result["sgemm_gflops"] = small["sgemm_gflops"]
         if json { printJSON(result); return }
-        print(String(format: "threads %d, batch %d, %d×%d, medians of %d rounds", Parallel.threads, b, s, s, repeats))
+        print(String(format: "threads %d, batch %d, %d×%d, medians of %d rounds; ", Parallel.threads, b, s, s, repeats) + BLASKernels.summary)
         print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
         print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))

@@ -15,6 +15,7 @@ struct Colad: ParsableCommand {
     /// Line-buffered stdout, so logs written to a file or pipe appear as they happen.
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)
+        BLASRelaunch.ifNeeded()
         main(nil)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Comm
 import Config
+import Engine
 import Foundation
 import Runtime
 import Training
@@ -73,6 +74,7 @@ struct TrainCommand: ParsableCommand {
             if let world, world.size > 1 || cfg.distributed.coordinator != nil {
                 let rank = world.rank
                 let prefix = rank == 0 && cfg.distributed.coordinator == nil ? "" : "[rank \(rank)] "
+                if rank == 0 { Console.standard.line(prefix + "blas: " + BLASKernels.summary) }
                 do {
                     try DistributedJob.run(world: world, config: cfg, workDir: dir, resume: resume, stopAfter: maxIters,
                                            hooks: .init(coordinatorStarted: { nameDeadRankOnSIGTERM($0) },
@@ -87,6 +89,7 @@ struct TrainCommand: ParsableCommand {
                 MPIRuntime.finish()
                 return
             }
+            Console.standard.line("blas: " + BLASKernels.summary)
             let trainer = try Trainer(config: cfg, workDir: dir)
             try trainer.run(resume: resume, stopAfter: maxIters)
             MPIRuntime.finish()

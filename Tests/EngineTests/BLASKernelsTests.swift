@@ -1,0 +1,32 @@
+@testable import Engine
+import XCTest
+
+/// The kernel check behind the colad executable's OPENBLAS_CORETYPE relaunch.
+final class BLASKernelsTests: XCTestCase {
+    let avx512: Set<String> = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"]
+    let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
+
+    func testUpgradesAFallbackToWhatTheCPUSupports() {
+        // The VM of 2026-12-01: AVX-512, OpenBLAS 0.3.21 chose Prescott.
+        XCTAssertEqual(BLASKernels.upgrade(current: "Prescott", flags: avx512, environment: [:]), "SkylakeX")
+        XCTAssertEqual(BLASKernels.upgrade(current: "Sandybridge", flags: avx2, environment: [:]), "Haswell")
+        XCTAssertEqual(BLASKernels.upgrade(current: "Core2", flags: ["avx"], environment: [:]), "Sandybridge")
+    }
+
+    func testLeavesRightOrUserChosenKernelsAlone() {
+        XCTAssertNil(BLASKernels.upgrade(current: "SkylakeX", flags: avx512, environment: [:]))
+        XCTAssertNil(BLASKernels.upgrade(current: "Cooperlake", flags: avx512, environment: [:]))
+        XCTAssertNil(BLASKernels.upgrade(current: "Zen", flags: avx2, environment: [:]))
+        XCTAssertNil(BLASKernels.upgrade(current: "Haswell", flags: avx512.subtracting(["avx512vl"]), environment: [:]),
+                     "AVX-512 without VL is not enough for the SkylakeX kernels")
+        XCTAssertNil(BLASKernels.upgrade(current: "Prescott", flags: ["sse3", "sse4_2"], environment: [:]))
+        XCTAssertNil(BLASKernels.upgrade(current: "Prescott", flags: avx512, environment: ["OPENBLAS_CORETYPE": "Haswell"]))
+    }
+
+    func testReadsTheFlagsLine() {
+        let cpuinfo = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse4_2 avx avx2 fma\nbugs\t\t: x\n\nprocessor\t: 1\nflags\t\t: other\n"
+        XCTAssertEqual(BLASKernels.cpuFlags(cpuinfo: cpuinfo), ["fpu", "sse4_2", "avx", "avx2", "fma"])
+        XCTAssertEqual(BLASKernels.cpuFlags(cpuinfo: nil), [])
+        XCTAssertFalse(BLASKernels.current.isEmpty)
+    }
+}
