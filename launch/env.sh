@@ -11,3 +11,10 @@ mpirun_flags() {
   echo "-np $ranks --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=$threads -x OMPI_MCA_btl_tcp_if_include -x OMPI_MCA_oob_tcp_if_include"
 }
 COLAD="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build/release/colad"
+# OpenBLAS kernels: the colad executable re-executes itself with OPENBLAS_CORETYPE when
+# OpenBLAS's own detection fell below the CPU (Engine/BLASKernels.swift); exporting its choice
+# gives every other process of the scripts (`swift test`, Python readers) the same kernels.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -x "$COLAD" ]; then
+  OPENBLAS_CORETYPE=$("$COLAD" diag blas --coretype 2>/dev/null || true)
+  if [[ "$OPENBLAS_CORETYPE" =~ ^[A-Za-z0-9]+$ ]]; then export OPENBLAS_CORETYPE; else unset OPENBLAS_CORETYPE; fi
+fi

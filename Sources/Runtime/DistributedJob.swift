@@ -122,16 +122,6 @@ public enum DistributedJob {
                      host: HostInfo.name, keys: keys)
     }
 
-    /// One replica with a fixed pair peer (equal groups; nil: one network).
-    public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
-                                  settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
-                                  peer: (rank: Int, endpoint: String)?, group: GroupReducer?, clock: SpanClock = SpanClock(), hooks: Hooks,
-                                  log: @escaping @Sendable (String) -> Void) throws {
-        try runReplica(config: config, workDir: workDir, topology: topology, placement: placement, settings: settings,
-                       coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, inboxEndpoint: inboxEndpoint,
-                       peerEndpoints: peer.map { [$0.rank: $0.endpoint] } ?? [:], group: group, clock: clock, hooks: hooks, log: log)
-    }
-
     /// One replica over socket links, from hello to bye. Its pair channel reaches the replicas
     /// of the other network that hold its images (`peerEndpoints`: their inboxes by world rank,
     /// more may be given): the pair peer with equal groups, else a RoutedPairLink over them. On

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Comm
+import Engine
 import Foundation
 
 struct Diag: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the native runtime (MPI) on this machine or under mpirun.",
-        subcommands: [DiagMPI.self])
+        abstract: "Check the native runtime (MPI, OpenBLAS) on this machine or under mpirun.",
+        subcommands: [DiagMPI.self, DiagBLAS.self])
 }
 
 /// Each rank fills a buffer with (rank+1)·(i+1), all-reduces it in the world and in two
@@ -41,5 +42,22 @@ struct DiagMPI: ParsableCommand {
                        "allgather_ok": gatherOK, "mpi": MPIRuntime.version()])
             if !(worldOK && groupOK && gatherOK) { throw ExitCode(1) }
         } catch let e as ExitCode { throw e } catch { fail(error) }
+    }
+}
+
+/// Which OpenBLAS kernels colad runs here (after its relaunch, Engine/BLASKernels.swift).
+struct DiagBLAS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas",
+        abstract: "The OpenBLAS kernel set colad runs on this CPU and the one OpenBLAS detected by itself.",
+        discussion: "--coretype prints only the kernel set's name, the value for OPENBLAS_CORETYPE (launch/env.sh exports it).")
+
+    @Flag(help: "Print only the kernel set's name.") var coretype = false
+
+    func run() throws {
+        if coretype { print(BLASKernels.current); return }
+        let detected = ProcessInfo.processInfo.environment[BLASKernels.relaunchMarker] ?? BLASKernels.current
+        let chosen: Any = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? NSNull()
+        printJSON(["kernels": BLASKernels.current, "detected_by_openblas": detected, "openblas_coretype": chosen])
     }
 }

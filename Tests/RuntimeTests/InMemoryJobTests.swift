@@ -18,15 +18,21 @@ final class InMemoryJobTests: XCTestCase {
         return d
     }
 
-    /// Tiny networks at 64×64, batch 2, a checkpoint after 2 iterations and an evaluation after 3.
-    func config(_ mode: Mode, iterations: Int = 4, batch: Int = 2) -> TrainingConfig {
+    /// Tiny networks at 64×64 on 24 images, short deadlines: the in-memory jobs' config (this
+    /// file's and UnequalGroupsJobTests').
+    static func jobConfig(_ name: String, _ mode: Mode, iterations: Int, batch: Int, evalEvery: Int, checkpointEvery: Int) -> TrainingConfig {
         let tiny = NetworkConfig.preset("tiny")!
-        var c = TrainingConfig(name: "memjob", mode: mode, networkA: tiny, networkB: mode == .baseline ? nil : tiny, iterations: iterations)
+        var c = TrainingConfig(name: name, mode: mode, networkA: tiny, networkB: mode == .baseline ? nil : tiny, iterations: iterations)
         c.data.imageSize = 64; c.data.trainSize = 24; c.data.valSize = 4
         c.train.batchSize = batch; c.train.warmupIters = 1; c.train.lrSteps = [3]; c.train.logEvery = 1000
-        c.train.evalEvery = 3; c.train.checkpointEvery = 2; c.train.keepCheckpoints = nil
+        c.train.evalEvery = evalEvery; c.train.checkpointEvery = checkpointEvery; c.train.keepCheckpoints = nil
         c.distributed.timeoutSeconds = 20; c.distributed.heartbeatSeconds = 0.5
         return c
+    }
+
+    /// Batch 2, a checkpoint after 2 iterations and an evaluation after 3.
+    func config(_ mode: Mode, iterations: Int = 4, batch: Int = 2) -> TrainingConfig {
+        Self.jobConfig("memjob", mode, iterations: iterations, batch: batch, evalEvery: 3, checkpointEvery: 2)
     }
 
     /// Sums over the threads of one network's group, in group-rank order (MPI_Allreduce's stand-in).
@@ -77,20 +83,27 @@ final class InMemoryJobTests: XCTestCase {
         var get: T { lock.lock(); defer { lock.unlock() }; return value }
     }
 
-    /// The coordinator and every replica on its own thread; `during` runs on the test thread
-    /// once the coordinator is bound. Bounded: fails the test after 120 s.
+    /// The coordinator and every replica on its own thread, `k` replicas per network; `during`
+    /// runs on the test thread once the coordinator is bound. Bounded: fails the test after 120 s.
     func runJob(_ c: TrainingConfig, k: Int = 1, workDir: URL, transport: MemoryTransport = MemoryTransport(),
                 during: (Coordinator) throws -> Void = { _ in }) throws -> JobResult {
-        let topology = JobTopology(k: k, networks: ModePlan(c).networks, coordinatorRank: 0)
+        try Self.runJob(c, counts: ModePlan(c).networks.map { _ in k }, workDir: workDir, transport: transport, during: during)
+    }
+
+    /// The same with a replica count per network (the job's networks in order); each replica
+    /// is given every other inbox and reaches the ones holding its images (routing by ranges).
+    static func runJob(_ c: TrainingConfig, counts: [Int], workDir: URL, transport: MemoryTransport = MemoryTransport(),
+                       during: (Coordinator) throws -> Void = { _ in }) throws -> JobResult {
+        let topology = JobTopology(counts: counts, networks: ModePlan(c).networks, coordinatorRank: 0)
         let coordinator = try Coordinator(.init(config: c, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
                                                 workerBind: "mem://coordinator", transport: transport, keys: nil, log: { _ in }))
-        var sockets: [Int: (MessageSocket, String)] = [:]
+        var sockets: [Int: MessageSocket] = [:], endpoints: [Int: String] = [:]
         for r in topology.workerRanks {
             let s = try transport.socket(.router, options: SocketOptions())
-            sockets[r] = (s, try s.bind("mem://inbox-\(r)"))
+            sockets[r] = s; endpoints[r] = try s.bind("mem://inbox-\(r)")
         }
-        let inboxes = sockets
-        let groups = Dictionary(uniqueKeysWithValues: topology.networks.map { ($0, ThreadGroup(size: k)) })
+        let inboxes = sockets, peerEndpoints = endpoints
+        let groups = Dictionary(uniqueKeysWithValues: topology.networks.map { ($0, ThreadGroup(size: topology.count(of: $0))) })
         let result = Shared(JobResult())
         let done = DispatchGroup()
         done.enter()
@@ -99,13 +112,13 @@ final class InMemoryJobTests: XCTestCase {
             guard case .worker(let n, let g) = topology.role(of: r) else { continue }
             let settings = LinkSettings(transport: transport, timeoutSeconds: c.distributed.timeoutSeconds, heartbeatSeconds: c.distributed.heartbeatSeconds,
                                         startupSeconds: 30, maxPayload: c.distributed.maxMessageBytes, rank: r, host: "mem")
-            let peer = topology.peer(of: n, groupRank: g).map { ($0, inboxes[$0]!.1) }
+            let group: GroupReducer? = topology.count(of: n) > 1 ? ThreadGroup.Member(groups[n]!, g) : nil
             done.enter()
             Thread {
                 do {
                     try DistributedJob.runReplica(config: c, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: r),
-                                                  settings: settings, coordinatorEndpoint: coordinator.workerEndpoint, inbox: inboxes[r]!.0,
-                                                  inboxEndpoint: inboxes[r]!.1, peer: peer, group: k > 1 ? ThreadGroup.Member(groups[n]!, g) : nil,
+                                                  settings: settings, coordinatorEndpoint: coordinator.workerEndpoint, inbox: inboxes[r]!,
+                                                  inboxEndpoint: peerEndpoints[r]!, peerEndpoints: peerEndpoints, group: group,
                                                   hooks: .init(), log: { _ in })
                 } catch { result.update { $0.replicaErrors.append(error) } }
                 done.leave()

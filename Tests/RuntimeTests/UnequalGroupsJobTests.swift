@@ -27,50 +27,11 @@ final class UnequalGroupsJobTests: XCTestCase {
 
     /// Tiny networks at 64×64, no evaluation or checkpoint inside the two iterations.
     func config(_ mode: Mode, batch: Int, iterations: Int = 2) -> TrainingConfig {
-        let tiny = NetworkConfig.preset("tiny")!
-        var c = TrainingConfig(name: "unequal", mode: mode, networkA: tiny, networkB: mode == .baseline ? nil : tiny, iterations: iterations)
-        c.data.imageSize = 64; c.data.trainSize = 24; c.data.valSize = 4
-        c.train.batchSize = batch; c.train.warmupIters = 1; c.train.lrSteps = [3]; c.train.logEvery = 1000
-        c.train.evalEvery = 1000; c.train.checkpointEvery = 1000; c.train.keepCheckpoints = nil
-        c.distributed.timeoutSeconds = 20; c.distributed.heartbeatSeconds = 0.5
-        return c
+        Helpers.jobConfig("unequal", mode, iterations: iterations, batch: batch, evalEvery: 1000, checkpointEvery: 1000)
     }
 
-    /// The coordinator and every replica of `counts` on its own thread (bounded: 120 s).
     func runJob(_ c: TrainingConfig, counts: [Int], workDir: URL) throws -> Helpers.JobResult {
-        let transport = MemoryTransport()
-        let topology = JobTopology(counts: counts, networks: ModePlan(c).networks, coordinatorRank: 0)
-        let coordinator = try Coordinator(.init(config: c, workDir: workDir, topology: topology, resume: false, stopAfter: nil,
-                                                workerBind: "mem://coordinator", transport: transport, keys: nil, log: { _ in }))
-        var sockets: [Int: MessageSocket] = [:], endpoints: [Int: String] = [:]
-        for r in topology.workerRanks {
-            let s = try transport.socket(.router, options: SocketOptions())
-            sockets[r] = s; endpoints[r] = try s.bind("mem://inbox-\(r)")
-        }
-        let inboxes = sockets, peerEndpoints = endpoints
-        let groups = Dictionary(uniqueKeysWithValues: topology.networks.map { ($0, Helpers.ThreadGroup(size: topology.count(of: $0))) })
-        let result = Helpers.Shared(Helpers.JobResult())
-        let done = DispatchGroup()
-        done.enter()
-        Thread { do { try coordinator.run() } catch { result.update { $0.coordinatorError = error } }; done.leave() }.start()
-        for r in topology.workerRanks {
-            guard case .worker(let n, let g) = topology.role(of: r) else { continue }
-            let settings = LinkSettings(transport: transport, timeoutSeconds: c.distributed.timeoutSeconds, heartbeatSeconds: c.distributed.heartbeatSeconds,
-                                        startupSeconds: 30, maxPayload: c.distributed.maxMessageBytes, rank: r, host: "mem")
-            let group: GroupReducer? = topology.count(of: n) > 1 ? Helpers.ThreadGroup.Member(groups[n]!, g) : nil
-            done.enter()
-            Thread {
-                do {
-                    try DistributedJob.runReplica(config: c, workDir: workDir, topology: topology, placement: .init(network: n, groupRank: g, rank: r),
-                                                  settings: settings, coordinatorEndpoint: coordinator.workerEndpoint, inbox: inboxes[r]!,
-                                                  inboxEndpoint: peerEndpoints[r]!, peerEndpoints: peerEndpoints, group: group,
-                                                  hooks: .init(), log: { _ in })
-                } catch { result.update { $0.replicaErrors.append(error) } }
-                done.leave()
-            }.start()
-        }
-        XCTAssertEqual(done.wait(timeout: .now() + 120), .success, "the in-memory job did not end")
-        return result.get
+        try Helpers.runJob(c, counts: counts, workDir: workDir)
     }
 
     func records(_ d: URL) throws -> [[String: Any]] {
