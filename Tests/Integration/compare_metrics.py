@@ -19,7 +19,7 @@ def load(path):
 
 ref, dist = load(a.ref), load(a.dist)
 errors, worst = [], 0.0
-for it in range(a.iterations):
+for it in range(1, a.iterations + 1):   # metrics.jsonl's iteration counts the iterations completed
     if it not in ref or it not in dist:
         errors.append(f"iteration {it} missing (ref {it in ref}, dist {it in dist})"); continue
     r, d = ref[it], dist[it]
