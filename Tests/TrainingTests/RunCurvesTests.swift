@@ -4,15 +4,15 @@ import XCTest
 
 /// metrics.jsonl → curves → what `colad plot` draws and writes, on small hand-written runs.
 final class RunCurvesTests: XCTestCase {
-    /// Iteration lines (0-based) with network a (and b when `b` is given), one evaluation of a.
+    /// Iteration lines (`iteration` = iterations completed, from 1) with network a (and b when `b` is given), one evaluation of a.
     func jsonl(a: [Double], b: [Double]? = nil, lr: Double = 0.01, evalAt: Int? = nil) -> String {
         var lines: [String] = []
         for (t, loss) in a.enumerated() {
-            var line = #"{"iteration": \#(t), "images": 8, "wall_time": 1796000000.5, "images_per_s": 80.1, "time": {"data": 0.01, "total": 0.1}, "#
+            var line = #"{"iteration": \#(t + 1), "images": 8, "wall_time": 1796000000.5, "images_per_s": 80.1, "time": {"data": 0.01, "total": 0.1}, "#
             line += #""a": {"cls": 1, "box": 2, "iou": 3, "total": \#(loss), "num_pos": 12, "lr": \#(lr * Double(t + 1))}"#
             if let b { line += #", "b": {"cls": 1, "box": 2, "iou": 3, "total": \#(b[t]), "num_pos": 9, "lr": \#(lr)}, "teacher": "b", "t_ratio": 0.4"# }
             lines.append(line + "}")
-            if t == evalAt { lines.append(#"{"iteration": \#(t), "eval": "a", "wall_time": 1796000001, "bbox_mAP": 0.12, "bbox_mAP_50": 0.3}"#) }
+            if t == evalAt { lines.append(#"{"iteration": \#(t + 1), "eval": "a", "wall_time": 1796000001, "bbox_mAP": 0.12, "bbox_mAP_50": 0.3}"#) }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -33,11 +33,11 @@ final class RunCurvesTests: XCTestCase {
         XCTAssertEqual(r.series["a/loss/total"], [CurvePoint(step: 1, value: 2.5), CurvePoint(step: 2, value: 2.25), CurvePoint(step: 3, value: 2.0)])
         XCTAssertEqual(r.series["a/lr"]?.map(\.value), [0.01, 0.02, 0.03])
         XCTAssertEqual(r.series["b/num_pos"]?.map(\.value), [9, 9, 9])
-        XCTAssertEqual(r.series["a/eval/bbox_mAP"], [CurvePoint(step: 2, value: 0.12)], "step = iteration + 1")
+        XCTAssertEqual(r.series["a/eval/bbox_mAP"], [CurvePoint(step: 2, value: 0.12)], "step = iteration (iterations completed)")
         XCTAssertEqual(r.series["colad/b_label_share"]?.count, 3)
         XCTAssertNil(r.series["b/eval/bbox_mAP"])
         // A step written twice (a run resumed without truncation) keeps the later line.
-        let twice = try run("r", jsonl(a: [2.5, 2.25]) + #"{"iteration": 1, "a": {"total": 9, "lr": 1}}"# + "\n")
+        let twice = try run("r", jsonl(a: [2.5, 2.25]) + #"{"iteration": 2, "a": {"total": 9, "lr": 1}}"# + "\n")
         XCTAssertEqual(twice.series["a/loss/total"]?.map(\.value), [2.5, 9])
     }
 
