@@ -11,9 +11,10 @@ import Training
 /// 4000 iterations, warm-up 300, lr steps at 70 % and 90 %, evaluation every 1000) scaled to
 /// `iterations`.
 public struct SuiteSchedule: Equatable, Sendable {
-    /// 2000: the shortest length whose baselines reach about 90 % of their 4000-iteration mAP
-    /// (docs/experiments/2026-12-01/ANALYSIS.md, `colad experiment --suite schedule`).
-    public static let defaultIterations = 2000
+    /// 4000, the reference itself: at 1000 and 2000 iterations the baselines reach only 33-56 %
+    /// of their 4000-iteration mAP (`colad experiment --suite schedule`,
+    /// docs/experiments/2026-12-01/ANALYSIS.md).
+    public static let defaultIterations = 4000
     public static let referenceIterations = 4000
 
     public var iterations: Int
