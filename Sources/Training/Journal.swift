@@ -122,6 +122,7 @@ public final class Journal {
             var line = rec.jsonObject()
             line["wall_time"] = now.timeIntervalSince1970
             line["images_per_s"] = rate.imagesPerSecond
+            if let rss = ProcessMemory.residentBytes() { line["rss_mb"] = Double(rss) / 1_048_576 }
             try metrics.append(line)
             try scalars(line, step: rec.iteration + 1, at: now)
             progress.update(rec, rate: rate)

@@ -70,6 +70,8 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Image side.") var size = 128
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Only time this preset's forward+backward (for profiling); skips everything else.") var profilePreset: String?
+    @Option(help: "Train each preset (tiny, then small) for N iterations in this process first and report the peak resident memory after each (0: skip).")
+    var memoryIterations = 20
 
     func run() throws {
         let classes = 6, b = batch, s = size
@@ -83,6 +85,20 @@ struct BenchOps: ParsableCommand {
         }
         var result: [String: Any] = ["threads": Parallel.threads, "blas_kernels": BLASKernels.current, "batch": b,
                                      "image_size": s, "repeats": repeats]
+        // Peak RSS of training, before anything else is allocated: tiny first, so the peak after
+        // it is tiny's and the peak after small (the larger) is small's.
+        if memoryIterations > 0 {
+            for preset in ["tiny", "small"] {
+                var c = TrainingConfig(name: "bench-memory-\(preset)", mode: .baseline, networkA: NetworkConfig.preset(preset)!,
+                                       networkB: nil, iterations: memoryIterations, seed: 0)
+                c.train.batchSize = b; c.data.imageSize = s
+                c.train.evalEvery = nil; c.train.checkpointEvery = nil; c.train.logEvery = 1_000_000
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("colad-bench-memory-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: dir) }
+                try Trainer(config: c, workDir: dir, log: { _ in }).run(resume: false)
+                result["peak_rss_mb_\(preset)"] = Double(ProcessMemory.peakResidentBytes()) / 1_048_576
+            }
+        }
 
         // Conv forward / backward at the small preset's stage shapes, each against the replay of its own GEMMs.
         let store = ParameterStore(seed: 1)
@@ -153,6 +169,10 @@ struct BenchOps: ParsableCommand {
         result["sgemm_gflops"] = small["sgemm_gflops"]
         if json { printJSON(result); return }
         print(String(format: "threads %d, batch %d, %d×%d, medians of %d rounds; ", Parallel.threads, b, s, s, repeats) + BLASKernels.summary)
+        if let tiny = result["peak_rss_mb_tiny"] as? Double, let small = result["peak_rss_mb_small"] as? Double {
+            print(String(format: "training peak RSS (this process, %d iterations each on the built-in data): tiny %.0f MiB, small %.0f MiB",
+                         memoryIterations, tiny, small))
+        }
         print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
         print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))

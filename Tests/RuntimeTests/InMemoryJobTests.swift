@@ -133,7 +133,7 @@ final class InMemoryJobTests: XCTestCase {
     func lines(_ dir: URL) throws -> [String] {
         try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
             var o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            for key in ["time", "wall_time", "images_per_s"] { o[key] = nil }
+            for key in ["time", "wall_time", "images_per_s", "rss_mb"] { o[key] = nil }
             return String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self)
         }
     }
