@@ -41,9 +41,9 @@ public struct ScheduleStudy: Codable, Sendable {
 
     /// From the finished runs: the schedule runs and the teachers (the reference length).
     public init(results: [RunResult]) throws {
-        var reference: [String: (Int, Double)] = [:]
+        var reference: [String: Double] = [:]   // preset → the teacher's mAP
         for r in results where r.kind == .teacher {
-            for (preset, s) in r.students { reference[preset] = (r.iterations, s.map) }
+            for (preset, s) in r.students { reference[preset] = s.map }
         }
         var points: [SchedulePoint] = []
         for r in results where r.kind == .schedule || r.kind == .teacher {
@@ -51,7 +51,7 @@ public struct ScheduleStudy: Codable, Sendable {
                 guard let ref = reference[preset] else {
                     throw TrainingError("schedule study: no reference (teacher) run for \(preset)", hint: "the teachers are trained first; rerun to finish them")
                 }
-                points.append(SchedulePoint(preset: preset, iterations: r.iterations, map: s.map, fraction: s.map / ref.1,
+                points.append(SchedulePoint(preset: preset, iterations: r.iterations, map: s.map, fraction: s.map / ref,
                                             wallSeconds: r.wallSeconds))
             }
         }
