@@ -5,7 +5,6 @@
 // iterations. The suite's length is the shortest one where every preset reaches
 // `ScheduleStudy.threshold` of its reference mAP (or the reference itself).
 import Config
-import Engine
 import Foundation
 import Training
 
@@ -75,10 +74,14 @@ public struct ScheduleStudy: Codable, Sendable {
         return md
     }
 
+    /// DIR/schedule.json when a study was written there, else nil.
+    public static func read(from dir: URL) -> ScheduleStudy? {
+        try? SuiteJSON.read(ScheduleStudy.self, from: dir.appendingPathComponent("schedule.json"))
+    }
+
     public func write(to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try enc.encode(self), to: dir.appendingPathComponent("schedule.json"))
+        try SuiteJSON.write(self, to: dir.appendingPathComponent("schedule.json"))
         try writeAtomically(Data(markdown().utf8), to: dir.appendingPathComponent("schedule.md"))
     }
 }

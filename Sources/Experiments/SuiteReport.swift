@@ -293,9 +293,7 @@ public struct SuiteReport: Codable, Sendable {
     /// Writes results.json, results.md, curves.png and curves.csv into `dir` (each atomically).
     public func write(to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try writeAtomically(try enc.encode(self), to: dir.appendingPathComponent("results.json"))
+        try SuiteJSON.write(self, to: dir.appendingPathComponent("results.json"))
         try writeAtomically(Data(markdown().utf8), to: dir.appendingPathComponent("results.md"))
         try writeAtomically(try ImageCodec.encodePNG(curves().render()), to: dir.appendingPathComponent("curves.png"))
         try writeAtomically(Data(curvesCSV().utf8), to: dir.appendingPathComponent("curves.csv"))

@@ -69,7 +69,7 @@ public struct SuiteRunner {
         let start = Date()
         for (i, run) in plan.enumerated() {
             let url = SuiteRunner.resultURL(run)
-            if let data = try? Data(contentsOf: url), let r = try? JSONDecoder().decode(RunResult.self, from: data) {
+            if let r = try? SuiteJSON.read(RunResult.self, from: url) {
                 log("[\(i + 1)/\(plan.count)] \(run.id): reusing \(url.path)")
                 results.append(r)
                 continue
@@ -94,8 +94,7 @@ public struct SuiteRunner {
             }
             let r = RunResult(id: run.id, key: run.key, kind: run.kind, seed: run.seed, method: run.method, teacher: run.teacher,
                               iterations: run.config.train.iterations, wallSeconds: Date().timeIntervalSince(t0), students: students)
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(try enc.encode(r), to: url)
+            try SuiteJSON.write(r, to: url)
             log("[\(i + 1)/\(plan.count)] \(run.id) done in \(Int(r.wallSeconds)) s: "
                 + students.sorted { $0.key < $1.key }.map { String(format: "%@ mAP %.4f", $0.key, $0.value.map) }.joined(separator: ", "))
             results.append(r)

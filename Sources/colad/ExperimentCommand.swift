@@ -70,7 +70,7 @@ struct ExperimentCommand: ParsableCommand {
             print("experiment paper: \(plan.count) runs (\(teacherConfigs.count) teachers, then \(seeds) seed(s) × \(perSeed)), "
                   + "\(schedule.iterations) iterations each, output \(outURL.path)")
             let results = try SuiteRunner().run(plan)
-            let study = (try? Data(contentsOf: outURL.appendingPathComponent("schedule.json"))).flatMap { try? JSONDecoder().decode(ScheduleStudy.self, from: $0) }
+            let study = ScheduleStudy.read(from: outURL)
             let report = SuiteReport(results: results, seeds: seeds, iterations: schedule.iterations,
                                      wallSeconds: Date().timeIntervalSince(start), schedule: study)
             try report.write(to: outURL)

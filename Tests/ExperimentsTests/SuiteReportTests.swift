@@ -214,3 +214,20 @@ final class SuiteRunnerTests: XCTestCase {
         XCTAssertEqual(m.labelShareB!, 0.5, accuracy: 1e-12)
     }
 }
+
+final class SuiteJSONTests: XCTestCase {
+    /// A metric the run did not produce (NaN) is written as "nan" and read back, so a run with
+    /// one is reused, not retrained.
+    func testRunResultWithAMissingMetricRoundTrips() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("colad-result-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let r = RunResult(id: "seed0/paa-tiny", key: "paa-tiny", kind: .comparison, seed: 0, method: "PAA baseline", teacher: "—",
+                          iterations: 2, wallSeconds: 1,
+                          students: ["tiny": StudentResult(network: "a", map: 0.1, ap50: .nan, ap75: 0.05, curve: [[2, 0.1]])])
+        try SuiteJSON.write(r, to: url)
+        XCTAssertTrue(try String(contentsOf: url, encoding: .utf8).contains("\"nan\""))
+        let back = try SuiteJSON.read(RunResult.self, from: url)
+        XCTAssertTrue(back.students["tiny"]!.ap50.isNaN)
+        XCTAssertEqual(back.students["tiny"]!.map, 0.1)
+    }
+}
