@@ -5,6 +5,7 @@
 // iterations. The suite's length is the shortest one where every preset reaches
 // `ScheduleStudy.threshold` of its reference mAP (or the reference itself).
 import Config
+import Engine
 import Foundation
 import Training
 
