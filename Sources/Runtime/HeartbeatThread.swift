@@ -43,6 +43,16 @@ final class HeartbeatThread: @unchecked Sendable {
         return endedReason
     }
 
+    /// Waits (≤ `seconds`) until the watch has decided that the job is over, e.g. the coordinator's
+    /// connection closed because it ended.
+    func awaitEnd(within seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if endedReason != nil { return }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+    }
+
     struct Watch {
         var coordinatorRank: Int
         var coordinatorHost: String
@@ -117,4 +127,8 @@ public final class ReplicaWatch: @unchecked Sendable {
 
     /// Why the job is over for this replica, if its watch knows (waits ≤ `seconds` for one more look).
     public func reasonToEnd(waiting seconds: Double) -> String? { heartbeat.freshVerdict(waiting: seconds) }
+
+    /// Waits (≤ `seconds`) until this replica's watch sees the job end, e.g. the coordinator's
+    /// process has ended after naming the cause.
+    public func awaitJobEnd(within seconds: Double) { heartbeat.awaitEnd(within: seconds) }
 }

@@ -17,7 +17,12 @@ private final class FirstLine: @unchecked Sendable {
         printed = true
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+    func silence() { lock.lock(); printed = true; lock.unlock() }
 }
+
+/// This process has nothing to say about how the job ended (another rank names the cause):
+/// later failure lines (e.g. its watch seeing the coordinator's connection close) are not printed.
+func silenceFailureLines() { failureLine.silence() }
 
 /// Prints a user-facing error (its description carries file/field/value/hint) and exits 1.
 func fail(_ error: Error) -> Never {

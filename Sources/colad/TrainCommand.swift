@@ -107,9 +107,17 @@ private func nameDeadRankOnSIGTERM(_ snapshot: CoordinatorSnapshot) {
 }
 
 /// On a replica: when mpirun ends the job because the coordinator's process ended, name it
-/// (the coordinator cannot); otherwise end quietly (the coordinator names the cause).
+/// (the coordinator cannot). Otherwise the coordinator names the cause: end quietly, but only
+/// once it has ended (≤ 1 s). OpenMPI 4.1 waits 1 s between SIGTERM and SIGKILL, yet its wait
+/// (glibc `sleep`, whose remainder rounds down) ends at the first child that exits; a replica
+/// ending first would have the coordinator killed before it could print its line.
 private func nameLostCoordinatorOnSIGTERM(_ watch: ReplicaWatch) {
-    onSIGTERM { endOnSignal(watch.reasonToEnd(waiting: 0.3).map { "colad: \(watch.name): \($0); mpirun ended the job" }) }
+    onSIGTERM {
+        if let reason = watch.reasonToEnd(waiting: 0.3) { endOnSignal("colad: \(watch.name): \(reason); mpirun ended the job") }
+        silenceFailureLines()
+        watch.awaitJobEnd(within: 1)
+        endOnSignal(nil)
+    }
 }
 
 private func onSIGTERM(_ handler: @escaping @Sendable () -> Void) {
