@@ -40,13 +40,13 @@ public final class Conv2D {
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
                 kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false,
-                weightInit: Initializer? = nil, biasInit: Initializer = .constant(0)) {
+                weightInit: Initializer? = nil, biasInit: Initializer = .constant(0), trainable: Bool = true) {
         geometry = ConvGeometry(inChannels: inChannels, outChannels: outChannels,
                                 kernel: kernel, stride: stride, padding: padding)
         let fanOut = outChannels * kernel * kernel
         weight = store.register("\(name).weight", shape: [outChannels, kernel, kernel, inChannels],
-                                init: weightInit ?? .kaimingNormal(fan: fanOut))
-        self.bias = bias ? store.register("\(name).bias", shape: [outChannels], init: biasInit) : nil
+                                init: weightInit ?? .kaimingNormal(fan: fanOut), trainable: trainable)
+        self.bias = bias ? store.register("\(name).bias", shape: [outChannels], init: biasInit, trainable: trainable) : nil
     }
 
     /// y = conv(x). With `training`, saves what backward needs.

@@ -31,14 +31,15 @@ public final class GroupNorm {
         relu = other.relu
     }
 
-    public init(_ store: ParameterStore, name: String, channels: Int, groups: Int, eps: Float = 1e-5, relu: Bool = false) {
+    public init(_ store: ParameterStore, name: String, channels: Int, groups: Int, eps: Float = 1e-5, relu: Bool = false,
+                trainable: Bool = true) {
         precondition(channels % groups == 0, "GroupNorm(\(name)): \(channels) channels not divisible by \(groups) groups")
         self.groups = groups
         self.channels = channels
         self.eps = eps
         self.relu = relu
-        gamma = store.register("\(name).weight", shape: [channels], init: .constant(1))
-        beta = store.register("\(name).bias", shape: [channels], init: .constant(0))
+        gamma = store.register("\(name).weight", shape: [channels], init: .constant(1), trainable: trainable)
+        beta = store.register("\(name).bias", shape: [channels], init: .constant(0), trainable: trainable)
     }
 
     public func forward(_ x: Tensor, training: Bool = true) -> Tensor {

@@ -1,6 +1,7 @@
 // SGD with momentum and weight decay (PyTorch semantics), over a whole ParameterStore at once:
 //   g = grad + wd·θ;   v = μ·v + g   (v = g on the first step);   θ = θ − lr·v
 // plus optional global gradient-norm clipping (off by default), applied before the update.
+// Frozen parameters (`Parameter.trainable == false`) are skipped: no update, no weight decay.
 
 public struct SGDConfig: Codable, Equatable {
     public var momentum: Float = 0.9
@@ -17,11 +18,13 @@ public final class SGD {
     public private(set) var velocity: [Float]
     public private(set) var steps: Int = 0
     public let store: ParameterStore
+    private let ranges: [Range<Int>]
 
     public init(_ store: ParameterStore, config: SGDConfig = SGDConfig()) {
         self.store = store
         self.config = config
         velocity = [Float](repeating: 0, count: store.count)
+        ranges = store.trainableRanges
     }
 
     /// Global L2 norm of the current gradients (accumulated in Double).
@@ -36,7 +39,7 @@ public final class SGD {
     @discardableResult
     public func step(lr: Float) -> Float? {
         precondition(velocity.count == store.count, "SGD: store grew after the optimizer was made")
-        let n = store.count, theta = store.values, grad = store.grads
+        let theta = store.values, grad = store.grads
         var norm: Float? = nil
         var gscale: Float = 1
         if let maxNorm = config.clipNorm {
@@ -47,12 +50,12 @@ public final class SGD {
         let (mu, wd, first) = (config.momentum, config.weightDecay, steps == 0)
         velocity.withUnsafeMutableBufferPointer { vb in
             let v = vb.baseAddress!
-            for i in 0..<n {
+            for r in ranges { for i in r {
                 let g = grad[i] * gscale + wd * theta[i]
                 let vi = first ? g : mu * v[i] + g
                 v[i] = vi
                 theta[i] -= lr * vi
-            }
+            } }
         }
         steps += 1
         return norm

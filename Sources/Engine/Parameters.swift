@@ -23,6 +23,9 @@ public struct Parameter {
     /// Strong: a layer keeps its network's buffers alive. (The store itself keeps only plain
     /// descriptors, so there is no reference cycle.)
     public let store: ParameterStore
+    /// False for a frozen tensor (loaded statistics, a frozen backbone stage): the optimizer
+    /// leaves it as it is (no update, no weight decay) and no layer writes its gradient.
+    public let trainable: Bool
 
     /// Pointer to the values (valid until the store grows; layers re-read it per call).
     @inlinable public var values: UnsafeMutablePointer<Float> { store.values + offset }
@@ -39,11 +42,11 @@ public final class ParameterStore {
     public private(set) var grads: UnsafeMutablePointer<Float>
     public private(set) var count = 0
     private var capacity: Int
-    private var entries: [(name: String, shape: [Int], offset: Int, count: Int)] = []
+    private var entries: [(name: String, shape: [Int], offset: Int, count: Int, trainable: Bool)] = []
     private var index: [String: Int] = [:]
     /// Every parameter, in registration order (= buffer order).
     public var parameters: [Parameter] {
-        entries.map { Parameter(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count, store: self) }
+        entries.map { Parameter(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count, store: self, trainable: $0.trainable) }
     }
     public let seed: UInt64
 
@@ -59,22 +62,34 @@ public final class ParameterStore {
         grads.deallocate()
     }
 
-    /// Registers a parameter; names must be unique within the store.
-    public func register(_ name: String, shape: [Int], init initializer: Initializer) -> Parameter {
+    /// Registers a parameter; names must be unique within the store. `trainable: false` registers
+    /// a frozen tensor (still saved, loaded and all-reduced with the rest; never updated).
+    public func register(_ name: String, shape: [Int], init initializer: Initializer, trainable: Bool = true) -> Parameter {
         precondition(index[name] == nil, "ParameterStore: duplicate parameter name \(name)")
         let n = shape.reduce(1, *)
         reserve(count + n)
-        let p = Parameter(name: name, shape: shape, offset: count, count: n, store: self)
+        let p = Parameter(name: name, shape: shape, offset: count, count: n, store: self, trainable: trainable)
         count += n
         index[name] = entries.count
-        entries.append((name, shape, p.offset, n))
+        entries.append((name, shape, p.offset, n, trainable))
         initialize(p, initializer)
         p.grads.update(repeating: 0, count: n)
         return p
     }
 
     public func parameter(named name: String) -> Parameter? {
-        index[name].map { let e = entries[$0]; return Parameter(name: e.name, shape: e.shape, offset: e.offset, count: e.count, store: self) }
+        index[name].map { let e = entries[$0]; return Parameter(name: e.name, shape: e.shape, offset: e.offset, count: e.count, store: self, trainable: e.trainable) }
+    }
+
+    /// The buffer ranges of the trainable parameters, adjacent ones merged (one range when
+    /// nothing is frozen).
+    public var trainableRanges: [Range<Int>] {
+        var out: [Range<Int>] = []
+        for e in entries where e.trainable {
+            if let last = out.last, last.upperBound == e.offset { out[out.count - 1] = last.lowerBound..<(e.offset + e.count) }
+            else { out.append(e.offset..<(e.offset + e.count)) }
+        }
+        return out
     }
 
     /// Sets every gradient to zero.
