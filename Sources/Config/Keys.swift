@@ -119,10 +119,11 @@ enum Keys {
     /// are required.
     static func network(at n: WritableKeyPath<TrainingConfig, NetworkConfig>) -> Section {
         let presets = NetworkConfig.presetNames.joined(separator: " | ")
-        let fromPreset = Presence.requiredUnless(hint: "give a preset (\(presets)) or all of stem, widths and blocks",
-                                                 hasDefault: { $0[keyPath: n].preset != nil })
+        let fromPreset = Presence.requiredUnless(hint: "give a preset (\(presets)), a torchvision backbone (resnet18 … resnet101), or all of stem, widths and blocks",
+                                                 hasDefault: { $0[keyPath: n].preset != nil || $0[keyPath: n].backbone != .gnResnet })
         return Section([
             .preset("preset", n.appending(path: \.preset)).readFirst(),
+            .enumValue("backbone", n.appending(path: \.backbone)).readFirst(),
             .int("stem", n.appending(path: \.stem), fromPreset),
             .intList("widths", n.appending(path: \.widths), fromPreset),
             .intList("blocks", n.appending(path: \.blocks), fromPreset),
@@ -132,9 +133,18 @@ enum Keys {
             .optionalString("checkpoint", n.appending(path: \.checkpoint)),
             .optionalString("init_from", n.appending(path: \.initFrom)),
             .stringList("init_prefixes", n.appending(path: \.initPrefixes)),
+            .enumValue("backbone_norm", n.appending(path: \.backboneNorm)),
+            .int("frozen_stages", n.appending(path: \.frozenStages)),
+            .optionalString("backbone_weights", n.appending(path: \.backboneWeights)),
+            .int("fpn_levels", n.appending(path: \.fpnLevels)),
+            .int("gn_groups", n.appending(path: \.gnGroups)),
         ], defaults: { config in
-            // The reader accepted the name, so the preset exists.
-            if let name = config[keyPath: n].preset { config[keyPath: n] = NetworkConfig.preset(name)! }
+            // The reader accepted the name, so the preset exists; the backbone is read with it.
+            if let name = config[keyPath: n].preset {
+                let backbone = config[keyPath: n].backbone
+                config[keyPath: n] = NetworkConfig.preset(name)!
+                config[keyPath: n].backbone = backbone
+            }
         })
     }
 }

@@ -1,6 +1,25 @@
-/// One detector network (DESIGN.md §6): GroupNorm ResNet backbone (stem + four stages), FPN
-/// P3–P5, shared PAA head. A preset fills the architecture; explicit keys override it.
-/// The class count is not here: it comes from the dataset.
+/// The backbone family of a network.
+public enum BackboneKind: String, CaseIterable, Sendable {
+    /// The small GroupNorm ResNet of `stem`, `widths` and `blocks` (the presets, DESIGN.md §6).
+    case gnResnet = "gn_resnet"
+    /// torchvision's ResNets (the paper's detectors; ImageNet weights via `backbone_weights`).
+    case resnet18, resnet34, resnet50, resnet101
+
+    /// The torchvision depth, nil for `gn_resnet`.
+    public var depth: Int? { self == .gnResnet ? nil : Int(rawValue.dropFirst("resnet".count)) }
+}
+
+/// The norm layers of a torchvision-layout backbone.
+public enum BackboneNorm: String, CaseIterable, Sendable {
+    /// BatchNorm frozen to its loaded statistics and affine (mmdet norm_eval; for ImageNet weights).
+    case frozenBN = "frozen_bn"
+    /// GroupNorm(32), trained (from scratch).
+    case gn
+}
+
+/// One detector network (DESIGN.md §6): a backbone (the presets' GroupNorm ResNet, or a
+/// torchvision ResNet), FPN P3–P5 or P3–P7, shared PAA head. A preset fills the architecture;
+/// explicit keys override it. The class count is not here: it comes from the dataset.
 public struct NetworkConfig: Equatable, Sendable {
     /// Name of the preset the architecture started from (`tiny`, `small`), or nil when every
     /// architecture field was given explicitly.
@@ -26,6 +45,19 @@ public struct NetworkConfig: Equatable, Sendable {
     /// Load only the tensors of `initFrom` whose PyTorch names lie under one of these prefixes
     /// (e.g. ["backbone."]); the rest keep colad's initialisation. Empty: every tensor.
     public var initPrefixes: [String]
+    /// The backbone family; `stem`, `widths`, `blocks` apply to `gn_resnet` only.
+    public var backbone: BackboneKind = .gnResnet
+    /// Norm layers of a torchvision backbone.
+    public var backboneNorm: BackboneNorm = .frozenBN
+    /// Frozen stages of a torchvision backbone (mmdet frozen_stages): −1 none, 0 the stem,
+    /// k the stem and layer1…layerk. The reference freezes 1.
+    public var frozenStages: Int = 1
+    /// A torchvision ResNet state dict (safetensors) to initialise a torchvision backbone from.
+    public var backboneWeights: String?
+    /// Pyramid levels: 3 (P3–P5) or 5 (P3–P7, the reference).
+    public var fpnLevels: Int = 3
+    /// GroupNorm groups of the head towers, min(gn_groups, channels); the reference uses 32.
+    public var gnGroups: Int = 8
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64,
                 headChannels: Int = 64, headConvs: Int = 2, preset: String? = nil,
@@ -34,6 +66,9 @@ public struct NetworkConfig: Equatable, Sendable {
         self.fpnChannels = fpnChannels; self.headChannels = headChannels; self.headConvs = headConvs
         self.checkpoint = checkpoint; self.initFrom = initFrom; self.initPrefixes = initPrefixes
     }
+
+    /// A short name for logs: the torchvision backbone, else the preset, else "custom".
+    public var label: String { backbone != .gnResnet ? backbone.rawValue : preset ?? "custom" }
 
     /// The preset's architecture, or nil for an unknown name.
     public static func preset(_ name: String, checkpoint: String? = nil) -> NetworkConfig? {

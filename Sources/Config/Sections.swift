@@ -4,7 +4,8 @@
 
 /// Anchor layout shared by both networks (SPEC §0, §1): one square anchor per location.
 public struct AnchorConfig: Equatable, Sendable {
-    /// Pyramid level strides (P3–P5); the networks produce exactly [8, 16, 32].
+    /// Pyramid level strides: [8, 16, 32] for P3–P5, [8, 16, 32, 64, 128] for P3–P7 (the default
+    /// follows network_a.fpn_levels); they must be the networks' own.
     public var strides: [Int] = [8, 16, 32]
     /// Anchor side = scale · stride (the reference uses 8 on COCO). 2 covers the built-in
     /// dataset's 8–100 px objects (docs/ARCHITECTURE.md: with 4, 16% of objects get < 2 candidates).

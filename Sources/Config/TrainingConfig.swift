@@ -43,6 +43,8 @@ public struct TrainingConfig: Equatable, Sendable {
         self.networkA = networkA
         self.networkB = networkB
         self.anchors = AnchorConfig()
+        // One stride per pyramid level of the networks (P3 … P7).
+        self.anchors.strides = Array([8, 16, 32, 64, 128].prefix(networkA.fpnLevels))
         self.data = DataConfig()
         self.train = ScheduleConfig(iterations: iterations)
         self.loss = LossConfig(mode: mode)

@@ -107,17 +107,31 @@ struct Validator {
     }
 
     private func checkNetwork(_ n: NetworkConfig, _ p: String) throws {
-        try check(n.stem >= 1, "\(p).stem", n.stem, "≥ 1")
-        try check(n.widths.count == 4, "\(p).widths", n.widths, "a list of 4 stage widths",
-                  hint: "the backbone has four stages (strides 4, 8, 16, 32), e.g. [16, 32, 64, 128]")
-        try check(n.blocks.count == 4, "\(p).blocks", n.blocks, "a list of 4 block counts", hint: "e.g. [1, 1, 1, 1]")
-        for (i, w) in n.widths.enumerated() { try check(w >= 1, "\(p).widths[\(i)]", w, "≥ 1") }
-        for (i, b) in n.blocks.enumerated() { try check(b >= 1, "\(p).blocks[\(i)]", b, "≥ 1") }
+        if n.backbone == .gnResnet {
+            try check(n.stem >= 1, "\(p).stem", n.stem, "≥ 1")
+            try check(n.widths.count == 4, "\(p).widths", n.widths, "a list of 4 stage widths",
+                      hint: "the backbone has four stages (strides 4, 8, 16, 32), e.g. [16, 32, 64, 128]")
+            try check(n.blocks.count == 4, "\(p).blocks", n.blocks, "a list of 4 block counts", hint: "e.g. [1, 1, 1, 1]")
+            for (i, w) in n.widths.enumerated() { try check(w >= 1, "\(p).widths[\(i)]", w, "≥ 1") }
+            for (i, b) in n.blocks.enumerated() { try check(b >= 1, "\(p).blocks[\(i)]", b, "≥ 1") }
+            try check(n.backboneWeights == nil, "\(p).backbone_weights", n.backboneWeights, "null with backbone gn_resnet",
+                      hint: "backbone_weights reads a torchvision ResNet state dict: set backbone to resnet18 … resnet101, or load colad-layout weights with init_from")
+        } else {
+            try check((-1...4).contains(n.frozenStages), "\(p).frozen_stages", n.frozenStages, "in -1…4",
+                      hint: "-1 trains every stage, 0 freezes the stem, k the stem and layer1…layerk; the reference freezes 1")
+            try check(n.backboneWeights == nil || n.checkpoint == nil, "\(p).backbone_weights", n.backboneWeights,
+                      "null when checkpoint is set", hint: "checkpoint loads the whole network, backbone included; keep one")
+        }
         try check(n.fpnChannels >= 1, "\(p).fpn_channels", n.fpnChannels, "≥ 1")
         try check(n.headChannels >= 1, "\(p).head_channels", n.headChannels, "≥ 1")
         try check(n.headConvs >= 1, "\(p).head_convs", n.headConvs, "≥ 1")
-        // GroupNorm uses min(8, C) groups, so C ≥ 8 must be a multiple of 8 (DESIGN.md §6).
-        var channels = [("stem", n.stem), ("fpn_channels", n.fpnChannels), ("head_channels", n.headChannels)]
+        try check(n.fpnLevels == 3 || n.fpnLevels == 5, "\(p).fpn_levels", n.fpnLevels, "3 or 5",
+                  hint: "3 gives P3–P5 (the presets), 5 gives P3–P7 (the reference: P6, P7 by stride-2 convs on P5)")
+        try check(n.gnGroups >= 1 && n.headChannels % min(n.gnGroups, n.headChannels) == 0, "\(p).gn_groups", n.gnGroups,
+                  "≥ 1 and divide head_channels (\(n.headChannels))", hint: "the head towers' GroupNorm splits channels into min(gn_groups, channels) groups; the reference uses 32 with 256 channels")
+        guard n.backbone == .gnResnet else { return }
+        // The GroupNorm ResNet uses min(8, C) groups, so C ≥ 8 must be a multiple of 8 (DESIGN.md §6).
+        var channels = [("stem", n.stem), ("fpn_channels", n.fpnChannels)]
         channels += n.widths.enumerated().map { ("widths[\($0.offset)]", $0.element) }
         for (key, ch) in channels where ch >= 8 && ch % 8 != 0 {
             try check(false, "\(p).\(key)", ch, "below 8 or a multiple of 8",
@@ -127,8 +141,14 @@ struct Validator {
 
     private func checkAnchorsAndData() throws {
         let a = config.anchors, d = config.data
-        try check(a.strides == [8, 16, 32], "anchors.strides", a.strides, "[8, 16, 32]",
-                  hint: "the networks produce pyramid levels P3–P5, whose strides are 8, 16 and 32")
+        let levels = config.networkA.fpnLevels
+        if let b = config.networkB {
+            try check(b.fpnLevels == levels, "network_b.fpn_levels", b.fpnLevels, "network_a's \(levels)",
+                      hint: "both networks share one anchor layout, so they need the same pyramid levels")
+        }
+        let strides = Array([8, 16, 32, 64, 128].prefix(levels))
+        try check(a.strides == strides, "anchors.strides", a.strides, strides.yamlText,
+                  hint: "the networks produce pyramid levels P3–P\(levels + 2) (fpn_levels \(levels)), whose strides are \(strides.map(String.init).joined(separator: ", "))")
         try check(a.scale > 0, "anchors.scale", a.scale, "> 0", hint: "anchor side = scale · stride")
         try check(a.centerOffset >= 0 && a.centerOffset < 1, "anchors.center_offset", a.centerOffset, "in [0, 1)",
                   hint: "0 puts anchor centres on cell corners (the reference), 0.5 on cell centres")

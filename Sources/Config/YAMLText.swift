@@ -82,4 +82,6 @@ extension DatasetKind: YAMLEnum {}
 extension LossVariant: YAMLEnum {}
 extension CoLADRule: YAMLEnum {}
 extension Granularity: YAMLEnum {}
+extension BackboneKind: YAMLEnum {}
+extension BackboneNorm: YAMLEnum {}
 extension EvalNetwork: YAMLEnum {}

@@ -1,21 +1,30 @@
 // A dense detector network: backbone → FPN → PAA head. Owns one ParameterStore (one
 // contiguous parameter buffer and one contiguous gradient buffer).
-//   images [N, S, S, 3] (normalised, NHWC) → HeadOutputs (levels P3, P4, P5)
+//   images [N, H, W, 3] (normalised, NHWC; H, W multiples of 32) → HeadOutputs (P3–P5 or P3–P7)
 import Engine
+
+/// C3, C4, C5 from images, and back.
+protocol Backbone: AnyObject {
+    func forward(_ x: Tensor, training: Bool) -> [Tensor]
+    func backward(_ grads: [Tensor])
+}
+extension ResNetGN: Backbone {}
+extension ResNet: Backbone {}
 
 public final class DetectorNetwork {
     public let config: ModelConfig
     public let store: ParameterStore
-    let backbone: ResNetGN
+    let backbone: Backbone
     let neck: FPN
     let head: PAAHeadNet
 
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         store = ParameterStore(seed: seed)
-        backbone = ResNetGN(store, config)
-        neck = FPN(store, inChannels: Array(config.widths.suffix(3)), channels: config.fpnChannels)
-        head = PAAHeadNet(store, config, numLevels: ModelConfig.strides.count)
+        let store = self.store
+        backbone = config.resnet.map { ResNet(store, $0) } ?? ResNetGN(store, config)
+        neck = FPN(store, inChannels: config.backboneChannels, channels: config.fpnChannels, levels: config.levels)
+        head = PAAHeadNet(store, config, numLevels: config.levels)
     }
 
     /// Forward pass. With `training: false` nothing is saved (teacher / inference).

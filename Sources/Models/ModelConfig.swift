@@ -14,16 +14,27 @@ public struct ModelConfig: Codable, Equatable {
     public var headConvs: Int
     /// Number of object classes C (sigmoid classification, no background channel).
     public var numClasses: Int
+    /// A torchvision-layout ResNet backbone (the paper's detectors); nil: the GroupNorm ResNet
+    /// of `stem`, `widths` and `blocks` (the presets).
+    public var resnet: ResNetSpec?
+    /// Pyramid levels: 3 (P3–P5) or 5 (P3–P7, P6 and P7 by stride-2 convs on P5's output).
+    public var levels: Int
+    /// GroupNorm groups of the head towers (min(gnGroups, channels)); the reference uses 32.
+    public var gnGroups: Int
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64, headChannels: Int = 64,
-                headConvs: Int = 2, numClasses: Int) {
+                headConvs: Int = 2, numClasses: Int, resnet: ResNetSpec? = nil, levels: Int = 3, gnGroups: Int = 8) {
         self.stem = stem; self.widths = widths; self.blocks = blocks
         self.fpnChannels = fpnChannels; self.headChannels = headChannels; self.headConvs = headConvs
-        self.numClasses = numClasses
+        self.numClasses = numClasses; self.resnet = resnet; self.levels = levels; self.gnGroups = gnGroups
     }
 
-    /// Strides of the pyramid levels P3, P4, P5.
-    public static let strides = [8, 16, 32]
+    /// Strides of P3 … P7; a network uses the first `levels` of them.
+    public static let pyramidStrides = [8, 16, 32, 64, 128]
+    /// Strides of this network's pyramid levels.
+    public var strides: [Int] { Array(Self.pyramidStrides.prefix(levels)) }
+    /// Channels of C3, C4, C5.
+    public var backboneChannels: [Int] { resnet?.outChannels ?? Array(widths.suffix(3)) }
 }
 
 /// GroupNorm uses min(8, channels) groups (DESIGN.md §6).

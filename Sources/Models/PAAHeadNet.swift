@@ -93,7 +93,8 @@ final class PAAHeadNet {
         let headInit = Initializer.normal(std: 0.01)
         func tower(_ name: String) -> [ConvNormAct] {
             (0..<cfg.headConvs).map { i in
-                ConvNormAct(s, "head.\(name).\(i)", i == 0 ? f : h, h, kernel: 3, stride: 1, relu: true, weightInit: headInit)
+                ConvNormAct(s, "head.\(name).\(i)", i == 0 ? f : h, h, kernel: 3, stride: 1, relu: true, weightInit: headInit,
+                            groups: min(cfg.gnGroups, h))
             }
         }
         precondition(cfg.headConvs >= 1, "PAAHeadNet: head_convs must be ≥ 1")

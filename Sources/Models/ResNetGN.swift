@@ -9,10 +9,10 @@ final class ConvNormAct {
     let norm: GroupNorm
 
     init(_ s: ParameterStore, _ name: String, _ cin: Int, _ cout: Int, kernel: Int, stride: Int, relu: Bool,
-         weightInit: Initializer? = nil) {
+         weightInit: Initializer? = nil, groups: Int? = nil) {
         conv = Conv2D(s, name: "\(name).conv", inChannels: cin, outChannels: cout, kernel: kernel, stride: stride,
                       padding: kernel / 2, weightInit: weightInit)
-        norm = GroupNorm(s, name: "\(name).gn", channels: cout, groups: gnGroups(cout), relu: relu)
+        norm = GroupNorm(s, name: "\(name).gn", channels: cout, groups: groups ?? gnGroups(cout), relu: relu)
     }
 
     init(sharing o: ConvNormAct) {

@@ -69,6 +69,13 @@ public enum TorchNames {
     private static func rename(_ p: [String]) -> [String]? {
         guard let leaf = p.last, p.count >= 3 else { return nil }
         switch (p[0], p[1]) {
+        // The torchvision-layout ResNet registers torchvision's own names.
+        case ("backbone", "conv1"), ("backbone", "bn1"):
+            return p.count == 3 ? p : nil
+        case ("backbone", let layer) where layer.hasPrefix("layer") && p.count == 5 && torchvisionUnits.contains(p[3]):
+            return p
+        case ("backbone", let layer) where layer.hasPrefix("layer") && p.count == 6 && p[3] == "downsample" && ["0", "1"].contains(p[4]):
+            return p
         case ("backbone", "stem"):
             return p.count == 4 && ["conv", "gn"].contains(p[2]) ? p : nil
         case ("backbone", let layer) where layer.hasPrefix("layer") && p.count == 6:
@@ -95,9 +102,13 @@ public enum TorchNames {
         }
     }
 
-    /// Whether the module holding this parameter is a convolution (not a GroupNorm).
+    private static let torchvisionUnits: Set<String> = ["conv1", "conv2", "conv3", "bn1", "bn2", "bn3"]
+
+    /// Whether the module holding this parameter is a convolution (not a norm or a scale).
     private static func isConv(_ p: [String]) -> Bool {
-        !p.contains("gn") && !p.contains("scales")
+        let module = p.dropLast()
+        if module.contains("gn") || module.contains("scales") || module.last?.hasPrefix("bn") == true { return false }
+        return !(module.count >= 2 && module[module.endIndex - 2] == "downsample" && module.last == "1")
     }
 }
 

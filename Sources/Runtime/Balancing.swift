@@ -58,7 +58,7 @@ enum Balancing {
                                               threads: count.mapValues { _ in max(1, c / ranks.count) })
             if hosts[world.rank] == host, case .worker(let n, _) = topology.role(of: world.rank) { mine = threads[n] }
             let nets = count.keys.sorted { $0.rawValue < $1.rawValue }.map { n in
-                "\(n.rawValue) \(config.network(n)?.preset ?? "custom") \(count[n]!) rank\(count[n]! > 1 ? "s" : "") × \(threads[n]!) thread\(threads[n]! > 1 ? "s" : "")"
+                "\(n.rawValue) \(config.network(n)?.label ?? "custom") \(count[n]!) rank\(count[n]! > 1 ? "s" : "") × \(threads[n]!) thread\(threads[n]! > 1 ? "s" : "")"
                     + (explicit[n] != nil ? " (distributed.threads_\(n.rawValue))" : "")
             }
             let waits = count.keys.sorted { $0.rawValue < $1.rawValue }.map { String(format: "%@ %.0f %%", $0.rawValue, 100 * (predicted.wait[$0] ?? 0)) }

@@ -9,8 +9,12 @@ import PAA
 extension ModelConfig {
     /// The architecture of a configured network for a dataset with `numClasses` classes.
     public init(_ n: NetworkConfig, numClasses: Int) {
+        let resnet = n.backbone.depth.map {
+            ResNetSpec.depth($0, norm: n.backboneNorm == .gn ? .groupNorm : .frozenBN, frozenStages: n.frozenStages)!
+        }
         self.init(stem: n.stem, widths: n.widths, blocks: n.blocks, fpnChannels: n.fpnChannels,
-                  headChannels: n.headChannels, headConvs: n.headConvs, numClasses: numClasses)
+                  headChannels: n.headChannels, headConvs: n.headConvs, numClasses: numClasses,
+                  resnet: resnet, levels: n.fpnLevels, gnGroups: n.gnGroups)
     }
 }
 
@@ -18,8 +22,12 @@ extension NetworkConfig {
     /// The fields that decide the parameters' shapes, e.g. `stem 16 widths 16,32,64,128 blocks
     /// 1,1,1,1 fpn 64 head 64x2` (whatever preset, checkpoint or init file named them).
     public var architecture: String {
-        "stem \(stem) widths \(widths.map(String.init).joined(separator: ",")) blocks \(blocks.map(String.init).joined(separator: ","))"
-            + " fpn \(fpnChannels) head \(headChannels)x\(headConvs)"
+        let backbone = self.backbone == .gnResnet
+            ? "stem \(stem) widths \(widths.map(String.init).joined(separator: ",")) blocks \(blocks.map(String.init).joined(separator: ","))"
+            : "\(self.backbone.rawValue) \(backboneNorm.rawValue) frozen_stages \(frozenStages)"
+        let pyramid = fpnLevels == 3 ? "" : " levels \(fpnLevels)"
+        let groups = gnGroups == 8 ? "" : " gn \(gnGroups)"
+        return backbone + " fpn \(fpnChannels)\(pyramid) head \(headChannels)x\(headConvs)\(groups)"
     }
 }
 

@@ -167,7 +167,7 @@ public final class Journal {
         if let trace { log("trace: \(trace.url.path) (\(trace.count) spans\(trace.dropped > 0 ? ", \(trace.dropped) dropped" : ""))") }
         return lastEval.sorted { $0.key.rawValue < $1.key.rawValue }.map { id, e in
             String(format: "final %@ (%@): mAP %.4f  AP50 %.4f  AP75 %.4f at iteration %d",
-                   id.rawValue, config.network(id)?.preset ?? "custom", e.map, e.ap50, e.ap75, e.iteration)
+                   id.rawValue, config.network(id)?.label ?? "custom", e.map, e.ap50, e.ap75, e.iteration)
         }
     }
 }

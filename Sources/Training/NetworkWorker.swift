@@ -38,6 +38,11 @@ public final class NetworkWorker {
             let (tensors, _) = try SafeTensors.read(file)
             try network.store.load(tensors, file: file.path)
         }
+        if let path = config.backboneWeights {
+            let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
+            let n = try ResNetWeights.load(tensors, into: network.store, file: path)
+            initialisation = "network \(id.rawValue): backbone \(config.backbone.rawValue) from \(path) (torchvision layout, \(n) tensors)"
+        }
         if let path = config.initFrom {
             let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
             let s = try TorchWeights.load(tensors, into: network.store, prefixes: config.initPrefixes, file: path)

@@ -2,11 +2,12 @@ import ArgumentParser
 import Comm
 import Engine
 import Foundation
+import Models
 
 struct Diag: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the native runtime (MPI, OpenBLAS) on this machine or under mpirun.",
-        subcommands: [DiagMPI.self, DiagBLAS.self])
+        subcommands: [DiagMPI.self, DiagBLAS.self, DiagBackbone.self])
 }
 
 /// Each rank fills a buffer with (rank+1)·(i+1), all-reduces it in the world and in two
@@ -59,5 +60,71 @@ struct DiagBLAS: ParsableCommand {
         let detected = ProcessInfo.processInfo.environment[BLASKernels.relaunchMarker] ?? BLASKernels.current
         let chosen: Any = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? NSNull()
         printJSON(["kernels": BLASKernels.current, "detected_by_openblas": detected, "openblas_coretype": chosen])
+    }
+}
+
+/// C3–C5 of a torchvision-layout ResNet for a given input: checks converted weights against
+/// torchvision itself (Tests/Integration/torchvision_resnet.sh does so for ResNet-18 and -50).
+struct DiagBackbone: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backbone",
+        abstract: "Run a torchvision-layout ResNet on an input and write its C3, C4, C5.",
+        discussion: """
+            --weights is a torchvision state dict in safetensors (launch/convert-torchvision-weights); \
+            --input a safetensors file whose tensor `input` is [N, 3, H, W] (NCHW, normalised, H and W \
+            multiples of 32). Writes c3, c4, c5 (NCHW, inference mode) to --out.
+            """)
+
+    @Option(help: "ResNet depth: 18, 34, 50 or 101.") var depth: Int
+    @Option(help: "Backbone norm: frozen_bn or gn.") var norm = "frozen_bn"
+    @Option(help: "torchvision state dict (safetensors).") var weights: String
+    @Option(help: "safetensors file with an `input` tensor [N,3,H,W].") var input: String
+    @Option(help: "Where to write c3, c4, c5 (safetensors).") var out: String
+
+    func run() throws {
+        do {
+            guard let kind = ResNetSpec.Norm(rawValue: norm) else {
+                throw ValidationError("--norm \(norm): expected frozen_bn or gn")
+            }
+            guard let spec = ResNetSpec.depth(depth, norm: kind, frozenStages: -1) else {
+                throw ValidationError("--depth \(depth): expected one of \(ResNetSpec.depths.map(String.init).joined(separator: ", "))")
+            }
+            let store = ParameterStore(seed: 0)
+            let net = ResNet(store, spec)
+            let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: weights))
+            try ResNetWeights.load(tensors, into: store, file: weights)
+            let (inputs, _) = try SafeTensors.read(URL(fileURLWithPath: input))
+            guard let x = inputs.first(where: { $0.name == "input" }) else {
+                throw EngineError(file: input, field: "tensor input", value: "missing", hint: "the file must hold a tensor named input, [N, 3, H, W]")
+            }
+            guard x.shape.count == 4, x.shape[1] == 3, x.shape[2] % 32 == 0, x.shape[3] % 32 == 0 else {
+                throw EngineError(file: input, field: "tensor input.shape", value: "\(x.shape)", hint: "expected [N, 3, H, W] with H and W multiples of 32")
+            }
+            let start = Date()
+            let feats = net.forward(nhwc(x), training: false)
+            let ms = Date().timeIntervalSince(start) * 1000
+            let named = feats.enumerated().map { nchw($1, name: "c\($0 + 3)") }
+            try SafeTensors.write(named, metadata: ["backbone": "resnet\(depth)", "norm": norm], to: URL(fileURLWithPath: out))
+            print("diag backbone: resnet\(depth) \(norm), \(store.count) values from \(weights); input \(x.shape) → "
+                  + named.map { "\($0.name) \($0.shape)" }.joined(separator: ", ") + String(format: " in %.0f ms → %@", ms, out))
+        } catch let e as ValidationError { throw e } catch { fail(error) }
+    }
+
+    private func nhwc(_ t: NamedTensor) -> Tensor {
+        let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
+        var v = [Float](repeating: 0, count: t.values.count)
+        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+            v[((b * h + y) * w + x) * c + ch] = t.values[((b * c + ch) * h + y) * w + x]
+        } } } }
+        return Tensor(shape: [n, h, w, c], data: v)
+    }
+
+    private func nchw(_ t: Tensor, name: String) -> NamedTensor {
+        let (n, h, w, c) = (t.n, t.h, t.w, t.c)
+        var v = [Float](repeating: 0, count: t.count)
+        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+            v[((b * c + ch) * h + y) * w + x] = t.data[((b * h + y) * w + x) * c + ch]
+        } } } }
+        return NamedTensor(name: name, shape: [n, c, h, w], values: v)
     }
 }

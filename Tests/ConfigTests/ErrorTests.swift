@@ -109,7 +109,7 @@ final class ErrorTests: XCTestCase {
                                      "did you mean 'tiny'?"])
         expectConfigError(yaml.replacingOccurrences(of: "  preset: tiny\n", with: ""),
                           contains: ["cfg.yaml:3:1: network_a.stem: missing required key 'stem'",
-                                     "give a preset (tiny | small) or all of stem, widths and blocks"])
+                                     "give a preset (tiny | small), a torchvision backbone (resnet18 … resnet101), or all of stem, widths and blocks"])
     }
 
     func testUnknownEnumValue() {
