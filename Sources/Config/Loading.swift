@@ -89,6 +89,8 @@ extension Validator {
             ("network_b.checkpoint", config.networkB?.checkpoint, nil),
             ("network_a.init_from", config.networkA.initFrom, false),
             ("network_b.init_from", config.networkB?.initFrom, false),
+            ("network_a.backbone_weights", config.networkA.backboneWeights, false),
+            ("network_b.backbone_weights", config.networkB?.backboneWeights, false),
         ]
         if config.data.dataset == .coco {
             paths += [("data.train_annotations", config.data.trainAnnotations, false),
@@ -101,8 +103,12 @@ extension Validator {
             var isDirectory: ObjCBool = false
             if !fm.fileExists(atPath: path, isDirectory: &isDirectory) {
                 let what = wantDirectory.map { $0 ? "directory" : "file" } ?? "file or directory"
-                throw fail(key, value: path, "no such \(what): \(path)",
-                           hint: "relative paths are resolved from the current directory (\(fm.currentDirectoryPath))")
+                var hint = "relative paths are resolved from the current directory (\(fm.currentDirectoryPath))"
+                if key.hasSuffix("backbone_weights") {
+                    let net = key.hasPrefix("network_a") ? config.networkA : config.networkB
+                    hint += "; write it with launch/convert-torchvision-weights \(net?.backbone.depth.map(String.init) ?? "DEPTH") \(path)"
+                }
+                throw fail(key, value: path, "no such \(what): \(path)", hint: hint)
             }
             if let wantDirectory, isDirectory.boolValue != wantDirectory {
                 throw fail(key, value: path, "\(path) is \(isDirectory.boolValue ? "a directory" : "a file"), expected a \(wantDirectory ? "directory" : "file")")

@@ -8,7 +8,7 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (speed targets are measured here, never in unit tests).",
-        subcommands: [BenchOps.self, BenchComm.self, BenchMonitor.self])
+        subcommands: [BenchOps.self, BenchNetwork.self, BenchComm.self, BenchMonitor.self])
 }
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

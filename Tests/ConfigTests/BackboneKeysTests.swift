@@ -54,4 +54,17 @@ final class BackboneKeysTests: XCTestCase {
         expectConfigError("name: x\nmode: baseline\nnetwork_a: {fpn_channels: 64}\ntrain: {iterations: 5}\n",
                           contains: ["resnet18 … resnet101"])
     }
+
+    /// With the files required (colad train), a missing weights file is named with the command
+    /// that writes it.
+    func testMissingWeightsFileNamesTheConverter() {
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: minimalYAML(), file: "cfg.yaml",
+                                                      overrides: ["network_a.backbone=resnet50", "network_a.backbone_weights=nope/r50.safetensors"],
+                                                      requireFiles: true)) { error in
+            let text = "\(error)"
+            for part in ["network_a.backbone_weights", "no such file: nope/r50.safetensors", "launch/convert-torchvision-weights 50 nope/r50.safetensors"] {
+                XCTAssertTrue(text.contains(part), "'\(part)' not in \(text)")
+            }
+        }
+    }
 }
