@@ -22,13 +22,19 @@ public enum StepCost {
 
     /// Seconds of one rank's iteration work for each network of the plan at one thread: the
     /// least of `repeats` timed forward (+ backward when trained) passes on a blank batch, after
-    /// one untimed pass. Runs with one thread and restores the thread count.
-    public static func measure(_ config: TrainingConfig, plan: ModePlan, numClasses: Int, repeats: Int = 2) -> [NetworkID: Double] {
+    /// one untimed pass. Runs with one thread and restores the thread count. Above
+    /// `measuredSide` pixels (the paper's 1344 px images) it times at most 2 images of that side
+    /// and scales by images × area: start-up stays seconds, not the minutes a full batch of
+    /// ResNet-50 at 1344 px takes on one thread; the plan only needs the networks' ratio.
+    public static func measure(_ config: TrainingConfig, plan: ModePlan, numClasses: Int, repeats: Int = 2,
+                               measuredSide: Int = 256) -> [NetworkID: Double] {
         let saved = Parallel.threads
         Parallel.threads = 1
         defer { Parallel.threads = saved }
         var out: [NetworkID: Double] = [:]
-        let s = config.data.imageSize, n = config.train.batchSize
+        let side = config.data.imageSize, batch = config.train.batchSize
+        let (s, n) = side > measuredSide ? (measuredSide, min(batch, 2)) : (side, batch)
+        let scale = Double(batch) / Double(n) * Double(side * side) / Double(s * s)
         let images = Tensor(shape: [n, s, s, 3], repeating: 0)
         for id in plan.networks {
             let net = DetectorNetwork(config: ModelConfig(config.network(id)!, numClasses: numClasses), seed: 1)
@@ -43,7 +49,7 @@ public enum StepCost {
                 }
                 if r > 0 { best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
             }
-            out[id] = best
+            out[id] = best * scale
         }
         return out
     }
