@@ -197,3 +197,30 @@ extension ParameterStore {
         }
     }
 }
+
+/// PyTorch's NCHW ↔ colad's NHWC, for activations exchanged through safetensors files
+/// (`colad diag backbone`, the cross-framework fixtures).
+extension NamedTensor {
+    /// This [N, C, H, W] tensor as an NHWC `Tensor`.
+    public var nhwcTensor: Tensor {
+        precondition(shape.count == 4, "NamedTensor(\(name)).nhwcTensor: shape \(shape) is not [N, C, H, W]")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        var out = [Float](repeating: 0, count: values.count)
+        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+            out[((b * h + y) * w + x) * c + ch] = values[((b * c + ch) * h + y) * w + x]
+        } } } }
+        return Tensor(shape: [n, h, w, c], data: out)
+    }
+
+    /// An NHWC `Tensor` as a [N, C, H, W] named tensor.
+    public init(nchw t: Tensor, name: String) {
+        let (n, h, w, c) = (t.n, t.h, t.w, t.c)
+        var out = [Float](repeating: 0, count: t.count)
+        t.withPointer { v in
+            for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+                out[((b * c + ch) * h + y) * w + x] = v[((b * h + y) * w + x) * c + ch]
+            } } } }
+        }
+        self.init(name: name, shape: [n, c, h, w], values: out)
+    }
+}

@@ -101,30 +101,12 @@ struct DiagBackbone: ParsableCommand {
                 throw EngineError(file: input, field: "tensor input.shape", value: "\(x.shape)", hint: "expected [N, 3, H, W] with H and W multiples of 32")
             }
             let start = Date()
-            let feats = net.forward(nhwc(x), training: false)
+            let feats = net.forward(x.nhwcTensor, training: false)
             let ms = Date().timeIntervalSince(start) * 1000
-            let named = feats.enumerated().map { nchw($1, name: "c\($0 + 3)") }
+            let named = feats.enumerated().map { NamedTensor(nchw: $1, name: "c\($0 + 3)") }
             try SafeTensors.write(named, metadata: ["backbone": "resnet\(depth)", "norm": norm], to: URL(fileURLWithPath: out))
             print("diag backbone: resnet\(depth) \(norm), \(store.count) values from \(weights); input \(x.shape) → "
                   + named.map { "\($0.name) \($0.shape)" }.joined(separator: ", ") + String(format: " in %.0f ms → %@", ms, out))
         } catch let e as ValidationError { throw e } catch { fail(error) }
-    }
-
-    private func nhwc(_ t: NamedTensor) -> Tensor {
-        let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
-        var v = [Float](repeating: 0, count: t.values.count)
-        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-            v[((b * h + y) * w + x) * c + ch] = t.values[((b * c + ch) * h + y) * w + x]
-        } } } }
-        return Tensor(shape: [n, h, w, c], data: v)
-    }
-
-    private func nchw(_ t: Tensor, name: String) -> NamedTensor {
-        let (n, h, w, c) = (t.n, t.h, t.w, t.c)
-        var v = [Float](repeating: 0, count: t.count)
-        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-            v[((b * c + ch) * h + y) * w + x] = t.data[((b * h + y) * w + x) * c + ch]
-        } } } }
-        return NamedTensor(name: name, shape: [n, c, h, w], values: v)
     }
 }

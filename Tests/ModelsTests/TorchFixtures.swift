@@ -31,24 +31,9 @@ enum TorchFixtures {
         return nhwc(t)
     }
 
-    static func nhwc(_ t: NamedTensor) -> Tensor {
-        let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
-        var out = [Float](repeating: 0, count: t.values.count)
-        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-            out[((b * h + y) * w + x) * c + ch] = t.values[((b * c + ch) * h + y) * w + x]
-        } } } }
-        return Tensor(shape: [n, h, w, c], data: out)
-    }
+    static func nhwc(_ t: NamedTensor) -> Tensor { t.nhwcTensor }
 
-    static func nchw(_ t: Tensor, name: String) -> NamedTensor {
-        let (n, h, w, c) = (t.n, t.h, t.w, t.c)
-        let v = t.data
-        var out = [Float](repeating: 0, count: v.count)
-        for b in 0..<n { for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-            out[((b * c + ch) * h + y) * w + x] = v[((b * h + y) * w + x) * c + ch]
-        } } } }
-        return NamedTensor(name: name, shape: [n, c, h, w], values: out)
-    }
+    static func nchw(_ t: Tensor, name: String) -> NamedTensor { NamedTensor(nchw: t, name: name) }
 
     /// Head outputs under the fixture names "cls.l", "box.l", "iou.l", NCHW.
     static func named(_ o: HeadOutputs) -> [String: NamedTensor] {
