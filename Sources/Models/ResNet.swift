@@ -160,11 +160,15 @@ public final class ResNet {
         self.stages = stages
     }
 
+    /// Frozen stages run as in inference even when training: backward never reaches them, so
+    /// they save nothing for it (at 1344×800 the stem's columns alone are 160 MB per image).
     public func forward(_ x: Tensor, training: Bool) -> [Tensor] {
-        var y = pool.forward(stem.forward(x, training: training), training: training)
+        let stemSaves = training && spec.frozenStages < 0
+        var y = pool.forward(stem.forward(x, training: stemSaves), training: stemSaves)
         var feats: [Tensor] = []
         for (i, stage) in stages.enumerated() {
-            for block in stage { y = block.forward(y, training: training) }
+            let saves = training && i + 1 > spec.frozenStages
+            for block in stage { y = block.forward(y, training: saves) }
             if i >= 1 { feats.append(y) }
         }
         return feats

@@ -36,9 +36,8 @@ public struct TorchWeightsError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         let n = problems.count
-        // A file of another architecture can have hundreds of problems: the first 30 make the case.
-        let shown = problems.prefix(30).map { "  \($0.line)" } + (n > 30 ? ["  … and \(n - 30) more"] : [])
-        return "\(file): \(n) tensor problem\(n == 1 ? "" : "s"):\n" + shown.joined(separator: "\n")
+        return "\(file): \(n) tensor problem\(n == 1 ? "" : "s"):\n"
+            + problems.map { "  \($0.line)" }.joined(separator: "\n")
             + (hint.isEmpty ? "" : "\n  hint: \(hint)")
     }
 }
