@@ -11,38 +11,40 @@
 import Engine
 
 public enum ResNetWeights {
-    /// Loads every parameter of `store` whose name starts with `prefix` from `tensors`
-    /// (torchvision names, OIHW convs). Returns the number of tensors set.
+    /// The names a `ResNet` registers start with this (`ResNet`'s default prefix).
+    static let prefix = "backbone."
+
+    /// Loads every backbone parameter of `store` from `tensors` (torchvision names, OIHW convs):
+    /// `TorchWeights.load` of the file's tensors under `backbone.`, with the problems named as
+    /// the file names them. Returns the number of tensors set.
     @discardableResult
-    public static func load(_ tensors: [NamedTensor], into store: ParameterStore, prefix: String = "backbone.",
-                            file: String) throws -> Int {
-        let wanted = store.parameters.filter { $0.name.hasPrefix(prefix) }
-        var problems: [TorchWeightsError.Problem] = []
-        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func layout(_ p: Parameter) -> TorchLayout { p.shape.count == 4 ? .convOIHW : .same }
-        for p in wanted {
-            let name = String(p.name.dropFirst(prefix.count)), shape = layout(p).torchShape(p.shape)
-            guard let t = byName[name] else { problems.append(.missing(name: name, expected: shape)); continue }
-            if t.shape != shape { problems.append(.misShaped(name: name, expected: shape, found: t.shape)) }
+    public static func load(_ tensors: [NamedTensor], into store: ParameterStore, file: String) throws -> Int {
+        let renamed = tensors.filter { !ignored($0.name) }.map { NamedTensor(name: prefix + $0.name, shape: $0.shape, values: $0.values) }
+        do {
+            return try TorchWeights.load(renamed, into: store, prefixes: [prefix], file: file).loaded
+        } catch var e as TorchWeightsError {
+            e.problems = e.problems.map(fileNames)
+            e.hint = hint(e.problems, store: store)
+            throw e
         }
-        let known = Set(wanted.map { String($0.name.dropFirst(prefix.count)) })
-        for t in tensors where !known.contains(t.name) && !ignored(t.name) {
-            problems.append(.unexpected(name: t.name, found: t.shape))
-        }
-        guard problems.isEmpty else {
-            throw TorchWeightsError(file: file, problems: problems, hint: hint(problems, store: store, prefix: prefix))
-        }
-        for p in wanted {
-            let v = layout(p).toColad(byName[String(p.name.dropFirst(prefix.count))]!.values, coladShape: p.shape)
-            v.withUnsafeBufferPointer { p.values.update(from: $0.baseAddress!, count: p.count) }
-        }
-        return wanted.count
     }
 
     /// Tensors of a torchvision state dict that a backbone does not use.
     static func ignored(_ name: String) -> Bool { name.hasPrefix("fc.") || name.hasSuffix(".num_batches_tracked") }
 
-    private static func hint(_ problems: [TorchWeightsError.Problem], store: ParameterStore, prefix: String) -> String {
+    /// A problem under the file's own names (without `backbone.`).
+    private static func fileNames(_ p: TorchWeightsError.Problem) -> TorchWeightsError.Problem {
+        func strip(_ n: String) -> String { n.hasPrefix(prefix) ? String(n.dropFirst(prefix.count)) : n }
+        switch p {
+        case .missing(let n, let e): return .missing(name: strip(n), expected: e)
+        case .unexpected(let n, let f): return .unexpected(name: strip(n), found: f)
+        case .misShaped(let n, let e, let f): return .misShaped(name: strip(n), expected: e, found: f)
+        case .notAColadParameter(let n, let f): return .notAColadParameter(name: strip(n), found: f)
+        case .emptyPrefix: return p
+        }
+    }
+
+    private static func hint(_ problems: [TorchWeightsError.Problem], store: ParameterStore) -> String {
         var h = "the file must be a torchvision ResNet state dict of the configured depth (launch/convert-torchvision-weights writes one)"
         let groupNorm = store.parameter(named: prefix + "bn1.running_mean") == nil
         if groupNorm, problems.contains(where: { if case .unexpected(let n, _) = $0 { return n.hasSuffix("running_mean") }; return false }) {

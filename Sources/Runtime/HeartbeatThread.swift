@@ -34,23 +34,18 @@ final class HeartbeatThread: @unchecked Sendable {
     /// used when mpirun's SIGTERM arrives, to tell whether the coordinator is gone.
     func freshVerdict(waiting seconds: Double) -> String? {
         lock.lock(); let start = passes; lock.unlock()
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            lock.lock(); let (p, e) = (passes, ended); lock.unlock()
-            if e != nil || p >= start + 2 { return e }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
+        poll(seconds) { lock.lock(); defer { lock.unlock() }; return ended != nil || passes >= start + 2 }
         return endedReason
     }
 
     /// Waits (≤ `seconds`) until the watch has decided that the job is over, e.g. the coordinator's
     /// connection closed because it ended.
-    func awaitEnd(within seconds: Double) {
+    func awaitEnd(within seconds: Double) { poll(seconds) { endedReason != nil } }
+
+    /// Checks `done` every 5 ms until it holds or `seconds` have passed.
+    private func poll(_ seconds: Double, until done: () -> Bool) {
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if endedReason != nil { return }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
+        while Date() < deadline && !done() { Thread.sleep(forTimeInterval: 0.005) }
     }
 
     struct Watch {

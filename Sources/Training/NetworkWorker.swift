@@ -47,8 +47,10 @@ public final class NetworkWorker {
             let (tensors, _) = try SafeTensors.read(URL(fileURLWithPath: path))
             let s = try TorchWeights.load(tensors, into: network.store, prefixes: config.initPrefixes, file: path)
             let under = config.initPrefixes.isEmpty ? "" : " under \(config.initPrefixes.joined(separator: ", "))"
-            initialisation = "network \(id.rawValue): \(s.loaded) tensors\(under) from \(path) (PyTorch layout), "
+            let line = "network \(id.rawValue): \(s.loaded) tensors\(under) from \(path) (PyTorch layout), "
                 + "\(s.kept) keep colad's initialisation, \(s.ignored) of the file's tensors not read"
+            // After backbone_weights, both are said (init_from may set parts of the backbone again).
+            initialisation = [initialisation, line].compactMap { $0 }.joined(separator: "; ")
         }
     }
 
