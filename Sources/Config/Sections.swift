@@ -23,6 +23,15 @@ public enum DatasetKind: String, CaseIterable, Sendable {
     case coco
 }
 
+/// How images are resized for the network (Datasets' `Preprocess.Resize`).
+public enum ResizeKind: String, CaseIterable, Sendable {
+    /// Fit the longer side to image_size and pad to image_size × image_size (colad's presets).
+    case square
+    /// The reference: keep the aspect ratio within max_size × short_side (short side drawn from
+    /// short_side_range when training), pad each batch to a multiple of 32.
+    case keepRatio = "keep_ratio"
+}
+
 /// Where images come from and how they are prepared.
 public struct DataConfig: Equatable, Sendable {
     public var dataset: DatasetKind = .builtin
@@ -31,8 +40,16 @@ public struct DataConfig: Equatable, Sendable {
     public var trainSize: Int = 4000
     public var valSize: Int = 500
     public var seed: Int = 0
-    /// Images are resized to fit and letterboxed to image_size × image_size (a multiple of 32).
+    /// square: images are resized to fit and letterboxed to image_size × image_size (a
+    /// multiple of 32). Also the built-in dataset's image side.
     public var imageSize: Int = 128
+    public var resize: ResizeKind = .square
+    /// keep_ratio: longer side ≤ max_size, shorter side ≤ short_side (the reference's 1333, 800).
+    public var maxSize: Int = 1333
+    public var shortSide: Int = 800
+    /// keep_ratio, training only: [lo, hi] draws each image's short side uniformly from lo…hi
+    /// (multi-scale training); [] = short_side.
+    public var shortSideRange: [Int] = []
     /// COCO dataset: annotation JSON files and image directories (all four required for coco).
     public var trainAnnotations: String?
     public var trainImages: String?

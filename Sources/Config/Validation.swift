@@ -154,6 +154,21 @@ struct Validator {
                   hint: "0 puts anchor centres on cell corners (the reference), 0.5 on cell centres")
         try check(d.imageSize >= 32 && d.imageSize % 32 == 0, "data.image_size", d.imageSize, "a positive multiple of 32",
                   hint: "the largest stride is 32")
+        if d.resize == .keepRatio {
+            try check(d.shortSide >= 32 && d.shortSide <= 8192, "data.short_side", d.shortSide, "in 32...8192",
+                      hint: "the reference uses 800 (images fit 1333 x 800)")
+            try check(d.maxSize >= d.shortSide && d.maxSize <= 8192, "data.max_size", d.maxSize, "in short_side (\(d.shortSide))...8192",
+                      hint: "the longer side's limit; the reference uses 1333")
+            if !d.shortSideRange.isEmpty {
+                let r = d.shortSideRange
+                try check(r.count == 2 && r[0] >= 32 && r[0] <= r[1] && r[1] <= d.maxSize, "data.short_side_range", r,
+                          "[lo, hi] with 32 ≤ lo ≤ hi ≤ max_size (\(d.maxSize)), or []",
+                          hint: "e.g. [640, 800] for the reference's multi-scale training")
+            }
+        } else if !d.shortSideRange.isEmpty {
+            throw fail("data.short_side_range", value: d.shortSideRange.yamlText, "multi-scale training needs data.resize: keep_ratio",
+                       hint: "set data.resize: keep_ratio, or short_side_range: []")
+        }
         try check(d.seed >= 0, "data.seed", d.seed, "≥ 0")
         switch d.dataset {
         case .builtin:

@@ -79,6 +79,7 @@ extension YAMLEnum {
 
 extension Mode: YAMLEnum {}
 extension DatasetKind: YAMLEnum {}
+extension ResizeKind: YAMLEnum {}
 extension LossVariant: YAMLEnum {}
 extension CoLADRule: YAMLEnum {}
 extension Granularity: YAMLEnum {}

@@ -1,7 +1,8 @@
 // Anchors of colad's dense detectors (SPEC §0, §1): one square anchor per feature-map location
 // on each pyramid level, flattened level-major (P3 first), then row-major (y, then x).
 //
-//   level l: stride s_l, grid H_l × W_l = ⌈S/s_l⌉ × ⌈S/s_l⌉, anchor side d_l = anchorScale·s_l
+//   level l: stride s_l, grid H_l × W_l = ⌈H/s_l⌉ × ⌈W/s_l⌉ for an H × W input canvas,
+//            anchor side d_l = anchorScale·s_l
 //   anchor at grid cell (row i, col j):  centre (c_x, c_y) = ((j + o)·s_l, (i + o)·s_l)
 //                                        box = centre ± d_l/2        (o = centerOffset)
 //   flat index = levelStart_l + i·W_l + j
@@ -19,10 +20,14 @@
 // left/top ones (0.473 vs 0.476). `centerOffset` stays configurable; tests pin o = 0.
 //
 // Valid anchors (mmdet `valid_flags`): on level l an anchor is valid iff its column j < ⌈w/s_l⌉
-// and its row i < ⌈h/s_l⌉, where (w, h) is the image's own unpadded extent inside the S×S input.
+// and its row i < ⌈h/s_l⌉, where (w, h) is the image's own unpadded extent inside the H×W input.
 // Invalid anchors are never candidates and get label weight 0.
+//
+// The canvas is S × S for colad's presets and varies per batch with keep-ratio resizing
+// (Datasets' Preprocess): `AnchorLayoutCache` builds each canvas's layout once.
 
 import Detection
+import Foundation
 
 /// One pyramid level of an `AnchorLayout`.
 public struct AnchorLevel: Equatable, Sendable {
@@ -42,8 +47,9 @@ public struct AnchorLevel: Equatable, Sendable {
 public struct AnchorLayout: Sendable {
     /// The knobs of the layout (recorded in the run config).
     public struct Config: Codable, Equatable, Sendable {
-        /// Input side S (square network input, padded).
-        public var inputSize: Int
+        /// The padded network input H × W.
+        public var height: Int
+        public var width: Int
         /// Strides of the pyramid levels, in pyramid order (P3, P4, P5).
         public var strides: [Int]
         /// Anchor side = anchorScale · stride (the reference uses 8 on COCO; colad's small images
@@ -52,8 +58,14 @@ public struct AnchorLayout: Sendable {
         /// Anchor centre of cell (i, j) = ((j + o)·s, (i + o)·s); 0 is the reference.
         public var centerOffset: Float
 
+        /// A square S × S input.
         public init(inputSize: Int = 128, strides: [Int] = [8, 16, 32], anchorScale: Float = 4, centerOffset: Float = 0) {
-            self.inputSize = inputSize
+            self.init(height: inputSize, width: inputSize, strides: strides, anchorScale: anchorScale, centerOffset: centerOffset)
+        }
+
+        public init(height: Int, width: Int, strides: [Int] = [8, 16, 32], anchorScale: Float = 4, centerOffset: Float = 0) {
+            self.height = height
+            self.width = width
             self.strides = strides
             self.anchorScale = anchorScale
             self.centerOffset = centerOffset
@@ -74,24 +86,24 @@ public struct AnchorLayout: Sendable {
     public var levelRanges: [Range<Int>] { levels.map(\.range) }
 
     public init(_ config: Config = Config()) {
-        precondition(config.inputSize > 0, "AnchorLayout: input size must be positive")
+        precondition(config.height > 0 && config.width > 0, "AnchorLayout: input size must be positive")
         precondition(!config.strides.isEmpty && config.strides.allSatisfy { $0 > 0 }, "AnchorLayout: strides must be positive")
         precondition(config.anchorScale > 0, "AnchorLayout: anchor scale must be positive")
         self.config = config
         var levels: [AnchorLevel] = []
         var anchors: [BoxXYXY] = []
         for s in config.strides {
-            let n = (config.inputSize + s - 1) / s
+            let rows = (config.height + s - 1) / s, columns = (config.width + s - 1) / s
             let side = config.anchorScale * Float(s)
             let start = anchors.count
-            for i in 0..<n {
-                for j in 0..<n {
+            for i in 0..<rows {
+                for j in 0..<columns {
                     let cx = (Float(j) + config.centerOffset) * Float(s)
                     let cy = (Float(i) + config.centerOffset) * Float(s)
                     anchors.append(BoxXYXY(x1: cx - side * 0.5, y1: cy - side * 0.5, x2: cx + side * 0.5, y2: cy + side * 0.5))
                 }
             }
-            levels.append(AnchorLevel(stride: s, height: n, width: n, side: side, range: start..<anchors.count))
+            levels.append(AnchorLevel(stride: s, height: rows, width: columns, side: side, range: start..<anchors.count))
         }
         self.levels = levels
         self.anchors = anchors
@@ -129,6 +141,35 @@ public struct AnchorLayout: Sendable {
 extension AnchorLayout: Equatable {
     /// Layouts are equal when built from equal configs (the anchors follow from it).
     public static func == (lhs: AnchorLayout, rhs: AnchorLayout) -> Bool { lhs.config == rhs.config }
+}
+
+/// The layouts of one anchor configuration on the canvases a run meets (one for a square
+/// input; one per distinct padded batch size with keep-ratio resizing), each built once: a
+/// layout holds its anchors and IoU sweep index. Safe to share between threads.
+public final class AnchorLayoutCache: @unchecked Sendable {
+    /// Strides, scale and offset; its canvas is the first entry.
+    public let template: AnchorLayout.Config
+    private var layouts: [Int: AnchorLayout] = [:]
+    private let lock = NSLock()
+
+    public init(_ template: AnchorLayout.Config) {
+        self.template = template
+    }
+
+    /// The layout of an H × W canvas.
+    public func layout(height: Int, width: Int) -> AnchorLayout {
+        let key = height << 32 | width
+        lock.lock(); defer { lock.unlock() }
+        if let l = layouts[key] { return l }
+        var c = template
+        c.height = height; c.width = width
+        let l = AnchorLayout(c)
+        layouts[key] = l
+        return l
+    }
+
+    /// Canvases built so far.
+    public var count: Int { lock.lock(); defer { lock.unlock() }; return layouts.count }
 }
 
 /// A row of a batch's head outputs: `level` selects the tensors, `row` the position in their

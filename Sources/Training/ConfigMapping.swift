@@ -1,6 +1,7 @@
 // The one place where the YAML schema (Config) is turned into the runtime types of the lower
 // layers (Models, PAA, Inference), so the trainer and the CLI cannot map a field differently.
 import Config
+import Datasets
 import Distillation
 import Inference
 import Models
@@ -45,11 +46,40 @@ extension TrainingConfig {
     }
 }
 
-extension AnchorLayout {
-    /// The anchor layout shared by every network of a run.
-    public init(_ c: TrainingConfig) {
-        self.init(.init(inputSize: c.data.imageSize, strides: c.anchors.strides,
+extension AnchorLayoutCache {
+    /// The anchor layouts shared by every network of a run (one per input canvas).
+    public convenience init(_ c: TrainingConfig) {
+        let canvas = c.data.nominalCanvas
+        self.init(.init(height: canvas.height, width: canvas.width, strides: c.anchors.strides,
                         anchorScale: Float(c.anchors.scale), centerOffset: Float(c.anchors.centerOffset)))
+    }
+}
+
+extension DataConfig {
+    /// The input canvas used for planning (cost estimates, benchmarks): image_size² for square
+    /// resizing; for keep_ratio a landscape image at the limits, short_side × max_size rounded up
+    /// to 32 (the reference's 800 × 1344).
+    public var nominalCanvas: (height: Int, width: Int) {
+        switch resize {
+        case .square: return (imageSize, imageSize)
+        case .keepRatio: return ((shortSide + 31) / 32 * 32, (maxSize + 31) / 32 * 32)
+        }
+    }
+}
+
+extension Preprocess {
+    /// The data section's preprocessing; `training` turns on its augmentation (flip, and the
+    /// short-side draw of keep_ratio with short_side_range).
+    public init(_ d: DataConfig, training: Bool, seed: UInt64) {
+        switch d.resize {
+        case .square:
+            self.init(resize: .square(d.imageSize), augment: training, seed: seed)
+        case .keepRatio:
+            let range = d.shortSideRange.count == 2 ? d.shortSideRange[0]...d.shortSideRange[1] : nil
+            self.init(resize: .keepRatio(long: d.maxSize, short: d.shortSide, shortRange: range), augment: training, seed: seed)
+        }
+        flipProbability = d.flip ? 0.5 : 0
+        sizeDivisor = 32
     }
 }
 

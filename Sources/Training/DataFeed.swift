@@ -69,19 +69,31 @@ public final class DataFeed {
         self.dataset = dataset
         sampler = try DistributedSampler(datasetCount: dataset.count, seed: UInt64(config.seed), groupSize: groupSize,
                                          groupRank: groupRank, batchPerRank: batchPerRank ?? config.train.batchSize, shuffle: true)
-        var p = Preprocess(size: config.data.imageSize, augment: config.data.flip, seed: UInt64(config.seed))
-        p.dropCrowd = true
-        try p.validate()
-        preprocess = p
+        preprocess = Preprocess(config.data, training: true, seed: UInt64(config.seed))
+        try preprocess.validate()
     }
 
-    /// The batch at `position`.
+    /// The batch at `position`, padded to its global batch's canvas.
     public func batch(at position: SamplerPosition) throws -> PreparedBatch {
         if let last, last.position == position { return last.batch }
         let indices = try sampler.indices(at: position)
         let samples = try indices.map { try dataset.load($0) }
-        let batch = try preprocess.prepare(samples, indices: indices, epoch: position.epoch)
+        let batch = try preprocess.prepare(samples, indices: indices, epoch: position.epoch, canvas: try canvas(at: position))
         last = (position, batch)
         return batch
+    }
+
+    /// The input canvas of the iteration at `position`: with keep-ratio resizing the largest
+    /// resized extent of the whole global batch (every rank of both networks), computed from the
+    /// dataset's recorded image sizes and the per-image draws, so that every rank pads to the
+    /// shape the single-process reference uses at the same global batch.
+    public func canvas(at position: SamplerPosition) throws -> (height: Int, width: Int) {
+        guard case .keepRatio = preprocess.resize else { return preprocess.canvas(forExtents: []) }
+        let extents = try sampler.globalIndices(at: position).map { i -> (width: Int, height: Int) in
+            let size = try dataset.imageSize(i)
+            let e = preprocess.resizedExtent(width: size.width, height: size.height, epoch: position.epoch, index: i)
+            return (e.width, e.height)
+        }
+        return preprocess.canvas(forExtents: extents)
     }
 }

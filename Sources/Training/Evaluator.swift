@@ -14,15 +14,15 @@ public final class Evaluator {
     public let dataset: any DetectionDataset
     public let groundTruth: GroundTruth
     let preprocess: Preprocess
-    let layout: AnchorLayout
+    let layouts: AnchorLayoutCache
     let post: PostProcessor
     public let batchSize: Int
 
-    public init(dataset: any DetectionDataset, config: TrainingConfig, layout: AnchorLayout, batchSize: Int = 16) throws {
+    public init(dataset: any DetectionDataset, config: TrainingConfig, layouts: AnchorLayoutCache, batchSize: Int = 16) throws {
         self.dataset = dataset
         groundTruth = try Training.groundTruth(of: dataset)
-        preprocess = Preprocess(size: config.data.imageSize, augment: false, seed: 0)
-        self.layout = layout
+        preprocess = Preprocess(config.data, training: false, seed: 0)
+        self.layouts = layouts
         post = PostProcessor(config: PostProcessConfig(config.eval))
         self.batchSize = batchSize
     }
@@ -34,7 +34,8 @@ public final class Evaluator {
         while start < dataset.count {
             let indices = Array(start..<min(dataset.count, start + batchSize))
             let batch = try preprocess.prepare(try indices.map { try dataset.load($0) }, indices: indices, epoch: 0)
-            let outputs = network.forward(Tensor(shape: [batch.count, batch.size, batch.size, 3], data: batch.images), training: false)
+            let layout = layouts.layout(height: batch.height, width: batch.width)
+            let outputs = network.forward(Tensor(shape: batch.inputShape, data: batch.images), training: false)
             let valid = (0..<batch.count).map { layout.validFlags(width: batch.validWidths[$0], height: batch.validHeights[$0]) }
             let sizes = (0..<batch.count).map { (batch.validWidths[$0], batch.validHeights[$0]) }
             let found = post.detectBatch(outputs: outputs, anchors: layout.anchors, valid: valid,

@@ -38,9 +38,8 @@ public final class Replica {
     public let role: ModePlan.Role
     public let network: NetworkWorker
     let config: TrainingConfig
-    let layout: AnchorLayout
-    let step: AssignmentStep
-    let lossStep: LossStep
+    /// The anchors of each input canvas (one for square inputs; keep-ratio batches vary).
+    let layouts: AnchorLayoutCache
     let feed: DataFeed
     let evaluator: SharedEvaluator
     let coordinator: CoordinatorLink
@@ -69,9 +68,7 @@ public final class Replica {
         self.coordinator = coordinator; self.pair = pair; self.group = group; self.clock = clock
         role = plan.role(placement.network)
         precondition(pair != nil || plan.peer(of: placement.network) == nil, "Replica: a two-network mode needs a pair link")
-        layout = AnchorLayout(config)
-        step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
-        lossStep = LossStep(config: config, layout: layout)
+        layouts = AnchorLayoutCache(config)
         network = try NetworkWorker(id: placement.network, config: config.network(placement.network)!,
                                     numClasses: feed.dataset.classNames.count, seed: config.seed,
                                     stream: config.initialisationStream(placement.network), train: config.train, frozen: !role.trained)
@@ -139,13 +136,15 @@ public final class Replica {
         var f = InFlight(t, clock: config.monitor.trace ? clock : nil)
         let batch = try feed.batch(at: position)
         position = feed.sampler.position(after: position)
+        let layout = layouts.layout(height: batch.height, width: batch.width)
+        f.step = AssignmentStep(layout: layout, assigner: PAAAssigner(layout: layout))
         f.targets = BatchTargets(batch, layout: layout)
         f.images = batch.count
         f.lap("data")
-        network.forward(Tensor(shape: [batch.count, batch.size, batch.size, 3], data: batch.images))
+        network.forward(Tensor(shape: batch.inputShape, data: batch.images))
         f.lap("forward")
-        f.pre = step.preassign(f.targets)
-        if role.computesCosts { f.costs = network.costs(f.pre, assigner: step.assigner, layout: layout) }
+        f.pre = f.step.preassign(f.targets)
+        if role.computesCosts { f.costs = network.costs(f.pre, assigner: f.step.assigner, layout: layout) }
         f.lap("assign")
         if plan.labels == .mergedPerObject {
             try pair!.send(.costs(f.costs), iteration: t)
@@ -162,9 +161,9 @@ public final class Replica {
             let theirs = try pair!.costs(f.t, matching: f.pre, from: name)
             f.lap("pair", span: "pair_receive")
             let (a, b) = me == .a ? (f.costs, theirs) : (theirs, f.costs)
-            (f.assignments, stats) = step.mergePerObject(f.pre, costsA: a, costsB: b, rule: plan.rule)
+            (f.assignments, stats) = f.step.mergePerObject(f.pre, costsA: a, costsB: b, rule: plan.rule)
         case .decidedPerIteration:
-            let own = step.aggregate(f.pre, costs: f.costs)
+            let own = f.step.aggregate(f.pre, costs: f.costs)
             if me == .a { stats.a = own } else { stats.b = own }
         case .none, .network:
             break
@@ -180,7 +179,7 @@ public final class Replica {
         f.decision = decision
         f.lap("coordinator_wait")
         if plan.assigner(decided: decision.teacher) == me {
-            f.assignments = step.finalize(f.pre, costs: f.costs)
+            f.assignments = f.step.finalize(f.pre, costs: f.costs)
             f.lap("assign")
             if let peer = plan.peer(of: me), plan.role(peer).hardLosses { try pair!.send(.assignment(f.assignments!), iteration: f.t) }
         }
@@ -197,7 +196,7 @@ public final class Replica {
         var report = Report(network: me, record: nil)
         if role.trained {
             let reducer = (group?.size ?? 1) > 1 ? group : nil
-            var (record, parts) = try lossStep.run(network, labels: role.hardLosses ? f.assignments : nil, teacher: teacher,
+            var (record, parts) = try LossStep(config: config, layout: f.step.layout).run(network, labels: role.hardLosses ? f.assignments : nil, teacher: teacher,
                                                    targets: f.targets, group: reducer)
             try LossStep.requireFinite(parts, iteration: f.t, network: name, checkpoints: checkpointRoot.path)
             f.lap("loss_backward")
@@ -268,6 +267,8 @@ public final class Replica {
 struct InFlight {
     let t: Int
     var images = 0
+    /// The assignment of this iteration's canvas.
+    var step: AssignmentStep!
     var targets: BatchTargets!
     var pre: [Preassignment] = []
     var costs: [[Float]] = []
@@ -304,7 +305,7 @@ public final class SharedEvaluator {
 
     public func get() throws -> Evaluator {
         if let e = cached { return e }
-        let e = try Evaluator(dataset: openDataset(config.data, split: .val), config: config, layout: AnchorLayout(config))
+        let e = try Evaluator(dataset: openDataset(config.data, split: .val), config: config, layouts: AnchorLayoutCache(config))
         cached = e
         return e
     }

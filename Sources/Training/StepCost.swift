@@ -12,11 +12,16 @@ import Foundation
 import Models
 
 public enum StepCost {
-    /// GEMM FLOPs of one image's forward pass of `network` at `imageSize`.
+    /// GEMM FLOPs of one image's forward pass of `network` on an `imageSize`² input.
     public static func forwardFlops(_ network: NetworkConfig, imageSize: Int, numClasses: Int) -> Double {
+        forwardFlops(network, height: imageSize, width: imageSize, numClasses: numClasses)
+    }
+
+    /// GEMM FLOPs of one image's forward pass of `network` on a `height × width` input.
+    public static func forwardFlops(_ network: NetworkConfig, height: Int, width: Int, numClasses: Int) -> Double {
         let net = DetectorNetwork(config: ModelConfig(network, numClasses: numClasses), seed: 1)
         let before = FlopCounter.gemm
-        _ = net.forward(Tensor(shape: [1, imageSize, imageSize, 3], data: [Float](repeating: 0, count: imageSize * imageSize * 3)), training: false)
+        _ = net.forward(Tensor(shape: [1, height, width, 3], repeating: 0), training: false)
         return Double(FlopCounter.gemm &- before)
     }
 
@@ -32,10 +37,11 @@ public enum StepCost {
         Parallel.threads = 1
         defer { Parallel.threads = saved }
         var out: [NetworkID: Double] = [:]
-        let side = config.data.imageSize, batch = config.train.batchSize
-        let (s, n) = side > measuredSide ? (measuredSide, min(batch, 2)) : (side, batch)
-        let scale = Double(batch) / Double(n) * Double(side * side) / Double(s * s)
-        let images = Tensor(shape: [n, s, s, 3], repeating: 0)
+        let canvas = config.data.nominalCanvas, batch = config.train.batchSize
+        let (h, w, n) = max(canvas.height, canvas.width) > measuredSide
+            ? (measuredSide, measuredSide, min(batch, 2)) : (canvas.height, canvas.width, batch)
+        let scale = Double(batch) / Double(n) * Double(canvas.height * canvas.width) / Double(h * w)
+        let images = Tensor(shape: [n, h, w, 3], repeating: 0)
         for id in plan.networks {
             let net = DetectorNetwork(config: ModelConfig(config.network(id)!, numClasses: numClasses), seed: 1)
             let trained = plan.role(id).trained
@@ -59,7 +65,8 @@ public enum StepCost {
     public static func work(_ config: TrainingConfig, plan: ModePlan, numClasses: Int) -> [NetworkID: Double] {
         var out: [NetworkID: Double] = [:]
         for id in plan.networks {
-            let f = forwardFlops(config.network(id)!, imageSize: config.data.imageSize, numClasses: numClasses)
+            let canvas = config.data.nominalCanvas
+            let f = forwardFlops(config.network(id)!, height: canvas.height, width: canvas.width, numClasses: numClasses)
             out[id] = f * Double(config.train.batchSize) * (plan.role(id).trained ? 3 : 1)
         }
         return out

@@ -66,8 +66,8 @@ struct DetectCommand: ParsableCommand {
             let classNames = dataset.classNames
             let (net, weights) = try loadNetwork(netCfg, checkpoint: checkpoint, id: id, config: cfg, numClasses: classNames.count)
             let imageIds = try annotations.map { try imageIdsByFileName(URL(fileURLWithPath: $0)) }
-            let layout = AnchorLayout(cfg)
-            let pre = Preprocess(size: cfg.data.imageSize, augment: false, seed: 0)
+            let layouts = AnchorLayoutCache(cfg)
+            let pre = Preprocess(cfg.data, training: false, seed: 0)
             let post = PostProcessor(config: PostProcessConfig(cfg.eval))
             let selection = DrawSelection(threshold: drawThreshold, maxBoxes: maxBoxes, agnosticIoU: agnosticIoU)
             let outDir = URL(fileURLWithPath: out)
@@ -78,7 +78,8 @@ struct DetectCommand: ParsableCommand {
                 let image = try ImageCodec.read(contentsOf: URL(fileURLWithPath: path))
                 let sample = Sample(image: image, boxes: [], labels: [], imageId: 0)
                 let batch = try pre.prepare([sample], indices: [0], epoch: 0)
-                let outputs = net.forward(Tensor(shape: [1, batch.size, batch.size, 3], data: batch.images), training: false)
+                let layout = layouts.layout(height: batch.height, width: batch.width)
+                let outputs = net.forward(Tensor(shape: batch.inputShape, data: batch.images), training: false)
                 let found = post.detect(outputs: outputs, image: 0, anchors: layout.anchors,
                                         valid: layout.validFlags(width: batch.validWidths[0], height: batch.validHeights[0]),
                                         imageSize: (Float(batch.validWidths[0]), Float(batch.validHeights[0])), scale: batch.scales[0])

@@ -46,8 +46,7 @@ struct EvalCommand: ParsableCommand {
                 let id = NetworkID(rawValue: network)!
                 guard let netCfg = cfg.network(id) else { throw ValidationError("the config has no network_\(network)") }
                 let (net, weights) = try loadNetwork(netCfg, checkpoint: checkpoint, id: id, config: cfg)
-                let layout = AnchorLayout(cfg)
-                let evaluator = try Evaluator(dataset: openDataset(cfg.data, split: .val), config: cfg, layout: layout)
+                let evaluator = try Evaluator(dataset: openDataset(cfg.data, split: .val), config: cfg, layouts: AnchorLayoutCache(cfg))
                 let dets = try evaluator.detect(net)
                 metrics = try COCOEvaluator(groundTruth: evaluator.groundTruth).evaluate(dets)
                 if let dumpDetections { try COCOResultsFile.write(dets, to: URL(fileURLWithPath: dumpDetections)) }

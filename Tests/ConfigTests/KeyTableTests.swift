@@ -56,6 +56,10 @@ final class KeyTableTests: XCTestCase {
         c.data.valSize = 5
         c.data.seed = 3
         c.data.imageSize = 256
+        c.data.resize = .keepRatio
+        c.data.maxSize = 1000
+        c.data.shortSide = 600
+        c.data.shortSideRange = [480, 600]
         c.data.flip = false
         c.data.skipInvalid = true
         c.train.batchSize = 2

@@ -15,7 +15,7 @@ final class PreprocessTests: XCTestCase {
     }
 
     private func pixel(_ batch: PreparedBatch, _ n: Int, _ x: Int, _ y: Int) -> [Float] {
-        let o = ((n * batch.size + y) * batch.size + x) * 3
+        let o = ((n * batch.height + y) * batch.width + x) * 3
         return Array(batch.images[o..<(o + 3)])
     }
 

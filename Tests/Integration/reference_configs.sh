@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The paper's detector configs (configs/paa-r50-fpn-1x.yaml, lad-r101-r50.yaml,
 # colad-r50-r101.yaml): each resolves and validates as shipped, and each trains two iterations
-# end to end at 128 px on the built-in data (COCO and the ImageNet weights are not on a CI
+# end to end with the reference's keep-ratio pipeline scaled down (images fit 200 x 128, CoLAD
+# with multi-scale short sides 96-128) on a small COCO-format set of non-square images
+# (Tests/Fixtures/scripts/make_rect_coco.py; COCO and the ImageNet weights are not on a CI
 # machine): the ResNet-50 PAA baseline, a ResNet-101 teacher for LAD trained the same way, LAD
 # from that teacher, and CoLAD of ResNet-50 with ResNet-101. Checks the final metrics line of
 # each run and that the checkpoints hold the networks' torchvision-named tensors.
@@ -14,8 +16,13 @@ fail() { echo "reference_configs: $*"; for f in "$tmp"/*.log; do [ -f "$f" ] && 
 for c in paa-r50-fpn-1x lad-r101-r50 colad-r50-r101; do
   "$COLAD" config print --config "configs/$c.yaml" > "$tmp/$c.yaml" || fail "configs/$c.yaml does not resolve"
   grep -q "fpn_levels: 5" "$tmp/$c.yaml" && grep -q "strides: \[8, 16, 32, 64, 128\]" "$tmp/$c.yaml" || fail "$c: not the five-level reference pyramid"
+  grep -q "resize: keep_ratio" "$tmp/$c.yaml" && grep -q "max_size: 1333" "$tmp/$c.yaml" && grep -q "short_side: 800" "$tmp/$c.yaml" \
+    || fail "$c: not the reference's keep-ratio resize to 1333 x 800"
 done
-smoke=(--set data.dataset=builtin --set data.image_size=128 --set data.train_size=8 --set data.val_size=4
+python3 Tests/Fixtures/scripts/make_rect_coco.py "$tmp/rect" --train 8 --val 4 > /dev/null
+smoke=(--set data.train_annotations="$tmp/rect/annotations/instances_train.json" --set data.train_images="$tmp/rect/train"
+       --set data.val_annotations="$tmp/rect/annotations/instances_val.json" --set data.val_images="$tmp/rect/val"
+       --set data.max_size=200 --set data.short_side=128
        --set train.iterations=2 --set train.batch_size=2 --set train.log_every=1 --set train.eval_every=2
        --set train.checkpoint_every=2 --set train.warmup_iters=1)
 run() {  # name config extra-args…
@@ -26,7 +33,7 @@ run() {  # name config extra-args…
 run paa paa-r50-fpn-1x --set network_a.backbone_weights=null
 run r101 paa-r50-fpn-1x --set network_a.backbone=resnet101 --set network_a.backbone_weights=null
 run lad lad-r101-r50 --set network_a.checkpoint="$tmp/r101" --set network_b.backbone_weights=null
-run colad colad-r50-r101 --set network_a.backbone_weights=null --set network_b.backbone_weights=null
+run colad colad-r50-r101 --set network_a.backbone_weights=null --set network_b.backbone_weights=null --set "data.short_side_range=[96, 128]"
 grep -qE "^final b \(resnet50\)" "$tmp/lad.log" || fail "lad: the student's final line is missing"
 grep -qE "^final b \(resnet101\)" "$tmp/colad.log" || fail "colad: network b's final line is missing"
 python3 - "$tmp" <<'PYEOF' || fail "checkpoint tensors"
@@ -41,4 +48,4 @@ b = names(f"{t}/colad/checkpoints/iter_0000002/network-b.safetensors")
 assert "backbone.layer4.2.conv3.weight" in a and "backbone.layer3.22.bn3.running_var" in b, "torchvision names"
 assert "neck.fpn_convs.4.weight" in a and "head.scales.4" in b, "five levels"
 PYEOF
-echo "reference_configs: paa-r50-fpn-1x, lad-r101-r50, colad-r50-r101 resolve as shipped and train 2 iterations at 128 px (R50 baseline, R101 teacher, LAD R101→R50, CoLAD R50+R101)"
+echo "reference_configs: paa-r50-fpn-1x, lad-r101-r50, colad-r50-r101 resolve as shipped and train 2 iterations with keep-ratio batches of non-square images (R50 baseline, R101 teacher, LAD R101→R50, CoLAD R50+R101)"

@@ -44,6 +44,40 @@ final class AnchorLayoutTests: XCTestCase {
         XCTAssertEqual(AnchorLayout(.init(inputSize: 100)).levels.map(\.height), [13, 7, 4])
     }
 
+    /// A 32 high × 64 wide canvas (keep-ratio batches): grids ⌈H/s⌉ × ⌈W/s⌉ = 4×8, 2×4, 1×2 →
+    /// 42 anchors, rows of W_l anchors; the head row of image n is n·H_l·W_l + (a − start).
+    func testRectangularCanvas() {
+        let layout = AnchorLayout(.init(height: 32, width: 64))
+        XCTAssertEqual(layout.levels.map(\.height), [4, 2, 1])
+        XCTAssertEqual(layout.levels.map(\.width), [8, 4, 2])
+        XCTAssertEqual(layout.levelRanges, [0..<32, 32..<40, 40..<42])
+        XCTAssertEqual(layout.anchors[9], BoxXYXY(-8, -8, 24, 24))      // P3 row 1, col 1: centre (8, 8)
+        XCTAssertEqual(layout.anchors[31], BoxXYXY(40, 8, 72, 40))      // P3 (3, 7): centre (56, 24)
+        XCTAssertEqual(layout.anchors[39], BoxXYXY(16, -16, 80, 48))    // P4 (1, 3): centre (48, 16)
+        XCTAssertEqual(layout.anchors[41], BoxXYXY(-32, -64, 96, 64))   // P5 (0, 1): centre (32, 0)
+        XCTAssertEqual(layout.address(image: 1, anchor: 39), HeadAddress(level: 1, row: 15))
+        // A 40 × 20 image inside it: ⌈40/s⌉ columns × ⌈20/s⌉ rows per level.
+        let valid = layout.validFlags(width: 40, height: 20)
+        XCTAssertEqual(valid[0..<32].filter { $0 }.count, 5 * 3)
+        XCTAssertEqual(valid[32..<40].filter { $0 }.count, 3 * 2)
+        XCTAssertEqual(Array(valid[40..<42]), [true, true])
+        XCTAssertTrue(valid[2 * 8 + 4]); XCTAssertFalse(valid[2 * 8 + 5]); XCTAssertFalse(valid[3 * 8])
+        // The square config is the H = W case.
+        XCTAssertEqual(AnchorLayout(.init(inputSize: 64)), AnchorLayout(.init(height: 64, width: 64)))
+    }
+
+    /// The cache builds each canvas once and hands back the same layout.
+    func testLayoutCache() {
+        let cache = AnchorLayoutCache(.init(inputSize: 64, strides: [8, 16], anchorScale: 2))
+        let a = cache.layout(height: 96, width: 160)
+        XCTAssertEqual(a.config, AnchorLayout.Config(height: 96, width: 160, strides: [8, 16], anchorScale: 2))
+        XCTAssertEqual(a.count, 12 * 20 + 6 * 10)
+        XCTAssertEqual(cache.layout(height: 96, width: 160), a)
+        XCTAssertEqual(cache.count, 1)
+        XCTAssertNotEqual(cache.layout(height: 160, width: 96), a, "height and width are not interchangeable")
+        XCTAssertEqual(cache.count, 2)
+    }
+
     /// Unpadded image 40×20 inside the 64×64 input: valid columns/rows ⌈40/s⌉ × ⌈20/s⌉ per level.
     func testValidFlagsOfSmallerImage() {
         let layout = AnchorLayout(.init(inputSize: 64))

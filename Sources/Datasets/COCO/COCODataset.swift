@@ -88,6 +88,15 @@ public struct COCODataset: DetectionDataset, Sendable {
         categoryIds.indices.contains(index) ? categoryIds[index] : nil
     }
 
+    /// The annotation file's width and height (`load` checks the decoded image against them).
+    public func imageSize(_ index: Int) throws -> (width: Int, height: Int) {
+        guard images.indices.contains(index) else {
+            throw DatasetError(file: annotationFile.path, value: "index \(index)",
+                               message: "image index out of range 0..<\(images.count)")
+        }
+        return (images[index].width, images[index].height)
+    }
+
     /// Decodes image `index` and returns it with its annotations.
     public func load(_ index: Int) throws -> Sample {
         guard images.indices.contains(index) else {

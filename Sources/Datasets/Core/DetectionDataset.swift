@@ -32,4 +32,15 @@ public protocol DetectionDataset {
     var classNames: [String] { get }
     /// Loads image `index` (`0..<count`) with its annotations.
     func load(_ index: Int) throws -> Sample
+    /// Width and height of image `index`, without decoding it where the dataset records them
+    /// (COCO `images[].width/height`); the padded canvas of a global batch is computed from them.
+    func imageSize(_ index: Int) throws -> (width: Int, height: Int)
+}
+
+extension DetectionDataset {
+    /// Decodes the image: datasets that record sizes answer without it.
+    public func imageSize(_ index: Int) throws -> (width: Int, height: Int) {
+        let image = try load(index).image
+        return (image.width, image.height)
+    }
 }

@@ -3,12 +3,13 @@ import Detection
 /// A batch ready for the network: normalised images in NHWC layout plus targets in
 /// network-input coordinates.
 public struct PreparedBatch: Sendable {
-    /// `count · size · size · 3` floats: image-major, then row, column, channel (NHWC).
+    /// `count · height · width · 3` floats: image-major, then row, column, channel (NHWC).
     public var images: [Float]
     /// Number of images N.
     public var count: Int
-    /// Network input side S.
-    public var size: Int
+    /// The input canvas H × W every image is padded to (S × S for the square rule).
+    public var height: Int
+    public var width: Int
     /// Per image: boxes after resize/flip, clipped to the valid area; degenerate ones removed.
     public var boxes: [[BoxXYXY]]
     public var labels: [[Int]]
@@ -17,7 +18,7 @@ public struct PreparedBatch: Sendable {
     public var imageIds: [Int]
     /// Resize factor per image: input coordinates = image coordinates · scale.
     public var scales: [Float]
-    /// Extent of the resized (unpadded) image inside the S×S input.
+    /// Extent of the resized (unpadded) image inside the H×W input.
     public var validWidths: [Int]
     public var validHeights: [Int]
     /// Original image sizes.
@@ -27,6 +28,9 @@ public struct PreparedBatch: Sendable {
     public var flipped: [Bool]
     /// Boxes removed because width or height fell to ≤ `Preprocess.minBoxSize` pixels.
     public var droppedBoxes: Int
+
+    /// The images as the network's [N, H, W, 3] input shape.
+    public var inputShape: [Int] { [count, height, width, 3] }
 
     /// Maps a box predicted on input image `item` back to original image coordinates
     /// (`box / scale`, clipped). Undoes the flip if the image was flipped.

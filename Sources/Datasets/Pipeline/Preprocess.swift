@@ -1,20 +1,42 @@
 import Detection
 
-/// Turns samples into network input: optional horizontal flip (training), resize-to-fit with
-/// bilinear sampling, letterbox padding at the right/bottom, and mean/std normalisation into an
-/// NHWC Float buffer. Boxes follow the same transform; boxes whose width or height ends up
-/// ≤ `minBoxSize` are dropped and counted.
+/// Turns samples into network input: optional horizontal flip (training), resize with bilinear
+/// sampling, zero padding at the right/bottom of a canvas shared by the batch, and mean/std
+/// normalisation into an NHWC Float buffer. Boxes follow the same transform; boxes whose width
+/// or height ends up ≤ `minBoxSize` are dropped and counted.
 ///
-/// The flip for a sample is drawn from a stream keyed by (seed, epoch, dataset index) —
-/// never from shared state — so every process that sees the same sample in the same epoch
-/// makes the same draw.
+/// Two resize rules (`Resize`):
+///
+///   square(S):                 scale = S / max(w, h)             canvas S × S (colad's presets)
+///   keepRatio(long, short, R): scale = min(long / max(w, h), short' / min(w, h))
+///                              short' = short, or drawn from R per image when augmenting
+///                              canvas = the batch's largest extents, rounded up to sizeDivisor
+///   resized extent = round(w · scale) × round(h · scale)   (mmdet `rescale_size`, keep_ratio)
+///
+/// keepRatio is the reference pipeline (mmdet `Resize(img_scale=(1333, 800), keep_ratio=True)`,
+/// multi-scale `multiscale_mode='range'` over the short side, `Pad(size_divisor=32)`); one
+/// scale serves both axes, where mmdet keeps w'/w and h'/h apart (they differ by < 0.5 px).
+///
+/// Every draw (flip, short side) for a sample comes from a stream keyed by (seed, epoch, dataset
+/// index) — never from shared state — so every process that sees the same sample in the same
+/// epoch makes the same draw, and `canvas(forExtents:)` can be computed for a whole global batch
+/// from image sizes alone (see `resizedExtent`).
 public struct Preprocess: Sendable {
-    /// Network input side S.
-    public var size: Int
-    /// Per-channel mean and std (RGB, 0–255 units).
+    public enum Resize: Equatable, Sendable {
+        /// Fit the longer side to S and pad to S × S.
+        case square(Int)
+        /// Keep the aspect ratio, longer side ≤ long and shorter side ≤ short (drawn uniformly
+        /// from `shortRange` per image when augmenting), pad the batch to a multiple of sizeDivisor.
+        case keepRatio(long: Int, short: Int, shortRange: ClosedRange<Int>?)
+    }
+
+    public var resize: Resize
+    /// keepRatio: canvas sides are multiples of this (the reference's 32).
+    public var sizeDivisor: Int = 32
+    /// Per-channel mean and std (RGB, 0–255 units; ImageNet's, as the reference).
     public var mean: [Float] = [123.675, 116.28, 103.53]
     public var std: [Float] = [58.395, 57.12, 57.375]
-    /// Apply training augmentation (random horizontal flip).
+    /// Apply training augmentation (random horizontal flip; keepRatio: the short-side draw).
     public var augment: Bool
     public var flipProbability: Float = 0.5
     /// Seed of the augmentation streams.
@@ -25,7 +47,11 @@ public struct Preprocess: Sendable {
     public var dropCrowd: Bool = true
 
     public init(size: Int = 128, augment: Bool = false, seed: UInt64 = 0) {
-        self.size = size
+        self.init(resize: .square(size), augment: augment, seed: seed)
+    }
+
+    public init(resize: Resize, augment: Bool = false, seed: UInt64 = 0) {
+        self.resize = resize
         self.augment = augment
         self.seed = seed
     }
@@ -36,42 +62,94 @@ public struct Preprocess: Sendable {
         return rng.chance(probability)
     }
 
-    /// The resize factor and resized extent for an image of `width × height`.
-    public func geometry(width: Int, height: Int) -> (scale: Float, width: Int, height: Int) {
-        let scale = Float(size) / Float(max(width, height, 1))
-        func extent(_ v: Int) -> Int { min(size, max(1, Int((Float(v) * scale).rounded()))) }
-        return (scale, extent(width), extent(height))
+    /// The short side drawn for dataset index `index` in `epoch`: uniform over the integers of
+    /// `range` (mmdet's `np.random.randint(lo, hi + 1)`), a pure function of its arguments.
+    public static func shortSideDraw(seed: UInt64, epoch: Int, index: Int, range: ClosedRange<Int>) -> Int {
+        var rng = DataRNG(key: 0x5348_5254, seed, UInt64(bitPattern: Int64(epoch)), UInt64(bitPattern: Int64(index)))
+        return range.lowerBound + rng.below(range.count)
     }
 
-    /// Throws if the settings cannot produce a valid input (size, mean/std).
+    /// The resize factor and resized extent of an image of `width × height` that is dataset
+    /// index `index` in `epoch` (the index and epoch key the multi-scale draw).
+    public func resizedExtent(width: Int, height: Int, epoch: Int = 0, index: Int = 0) -> (scale: Float, width: Int, height: Int) {
+        let w = max(width, 1), h = max(height, 1)
+        switch resize {
+        case .square(let size):
+            let scale = Float(size) / Float(max(w, h))
+            func extent(_ v: Int) -> Int { min(size, max(1, Int((Float(v) * scale).rounded()))) }
+            return (scale, extent(w), extent(h))
+        case .keepRatio(let long, let short, let range):
+            let target = augment && range != nil
+                ? Self.shortSideDraw(seed: seed, epoch: epoch, index: index, range: range!) : short
+            let scale = min(Float(long) / Float(max(w, h)), Float(target) / Float(min(w, h)))
+            func extent(_ v: Int) -> Int { max(1, Int(Float(v) * scale + 0.5)) }
+            return (scale, extent(w), extent(h))
+        }
+    }
+
+    /// The input canvas (height, width) of a batch whose resized extents are `extents`.
+    public func canvas(forExtents extents: [(width: Int, height: Int)]) -> (height: Int, width: Int) {
+        switch resize {
+        case .square(let size):
+            return (size, size)
+        case .keepRatio:
+            let d = max(sizeDivisor, 1)
+            func up(_ v: Int) -> Int { max(d, (v + d - 1) / d * d) }
+            return (up(extents.map(\.height).max() ?? d), up(extents.map(\.width).max() ?? d))
+        }
+    }
+
+    /// Throws if the settings cannot produce a valid input (sizes, mean/std).
     public func validate() throws {
         func invalid(_ field: String, _ value: String, _ message: String) -> DatasetError {
             DatasetError(file: "preprocess settings", field: field, value: value, message: message)
         }
-        guard size > 0, size <= 8192 else { throw invalid("size", String(size), "must be in 1...8192") }
+        switch resize {
+        case .square(let size):
+            guard size > 0, size <= 8192 else { throw invalid("size", String(size), "must be in 1...8192") }
+        case .keepRatio(let long, let short, let range):
+            guard short > 0, long >= short, long <= 8192 else {
+                throw invalid("long, short", "\(long), \(short)", "need 0 < short ≤ long ≤ 8192")
+            }
+            if let r = range, r.lowerBound < 1 || r.upperBound > long {
+                throw invalid("short range", "\(r.lowerBound)...\(r.upperBound)", "must lie in 1...\(long)")
+            }
+            guard sizeDivisor >= 1, sizeDivisor <= 1024 else { throw invalid("size divisor", String(sizeDivisor), "must be in 1...1024") }
+        }
         guard mean.count == 3, mean.allSatisfy(\.isFinite) else { throw invalid("mean", "\(mean)", "need 3 finite values") }
         guard std.count == 3, std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw invalid("std", "\(std)", "need 3 positive finite values")
         }
     }
 
-    /// Prepares a batch. `indices[i]` is the dataset index of `samples[i]` (keys the flip draw).
-    public func prepare(_ samples: [Sample], indices: [Int], epoch: Int) throws -> PreparedBatch {
+    /// Prepares a batch. `indices[i]` is the dataset index of `samples[i]` (keys the draws).
+    /// `canvas`: the input size to pad to (every image's resized extent must fit); nil: the
+    /// canvas of these samples alone. A data-parallel rank passes its global batch's canvas, so
+    /// every rank's input has the same shape as the single-process reference's.
+    public func prepare(_ samples: [Sample], indices: [Int], epoch: Int,
+                        canvas: (height: Int, width: Int)? = nil) throws -> PreparedBatch {
         try validate()
         guard samples.count == indices.count else {
             throw DatasetError(file: "preprocess", field: "indices", value: String(indices.count),
                                message: "need one dataset index per sample (\(samples.count) samples)")
         }
-        let plane = size * size * 3
+        let geos = zip(samples, indices).map { resizedExtent(width: $0.image.width, height: $0.image.height, epoch: epoch, index: $1) }
+        let (height, width) = canvas ?? self.canvas(forExtents: geos.map { ($0.width, $0.height) })
+        for (i, g) in geos.enumerated() where g.width > width || g.height > height {
+            throw DatasetError(file: "preprocess", field: "canvas", value: "\(height)x\(width)",
+                               message: "image \(samples[i].imageId) resizes to \(g.height)x\(g.width), which does not fit",
+                               hint: "the canvas must come from canvas(forExtents:) over the batch's own extents")
+        }
+        let plane = height * width * 3
         var batch = PreparedBatch(
-            images: [Float](repeating: 0, count: samples.count * plane), count: samples.count, size: size,
+            images: [Float](repeating: 0, count: samples.count * plane), count: samples.count, height: height, width: width,
             boxes: [], labels: [], crowd: [], imageIds: [], scales: [], validWidths: [], validHeights: [],
             originalWidths: [], originalHeights: [], flipped: [], droppedBoxes: 0)
         for (i, sample) in samples.enumerated() {
             let flip = augment && Self.flipDraw(seed: seed, epoch: epoch, index: indices[i], probability: flipProbability)
-            let geo = geometry(width: sample.image.width, height: sample.image.height)
+            let geo = geos[i]
             batch.images.withUnsafeMutableBufferPointer { buf in
-                writeImage(sample.image, flip: flip, geometry: geo,
+                writeImage(sample.image, flip: flip, geometry: geo, rowPitch: width,
                            into: UnsafeMutableBufferPointer(rebasing: buf[(i * plane)..<((i + 1) * plane)]))
             }
             var boxes: [BoxXYXY] = [], labels: [Int] = [], crowd: [Bool] = []
@@ -93,9 +171,10 @@ public struct Preprocess: Sendable {
     }
 
     /// Bilinear resize (half-pixel centres, edge clamping) of the optionally mirrored image into
-    /// the top-left `width × height` of an S×S×3 buffer, normalised; padding is 0 (= the mean).
+    /// the top-left `width × height` of an H×W×3 buffer (`rowPitch` = W), normalised; padding is
+    /// 0 (= the mean).
     private func writeImage(_ image: RGBImage, flip: Bool, geometry geo: (scale: Float, width: Int, height: Int),
-                            into out: UnsafeMutableBufferPointer<Float>) {
+                            rowPitch: Int, into out: UnsafeMutableBufferPointer<Float>) {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return }
         let inverse = 1 / geo.scale
@@ -120,7 +199,7 @@ public struct Preprocess: Sendable {
                 for x in 0..<geo.width {
                     let p00 = (y0 * w + xs0[x]) * 3, p01 = (y0 * w + xs1[x]) * 3
                     let p10 = (y1 * w + xs0[x]) * 3, p11 = (y1 * w + xs1[x]) * 3
-                    let o = (y * size + x) * 3
+                    let o = (y * rowPitch + x) * 3
                     for c in 0..<3 {
                         let top = Float(px[p00 + c]) + (Float(px[p01 + c]) - Float(px[p00 + c])) * fx[x]
                         let bottom = Float(px[p10 + c]) + (Float(px[p11 + c]) - Float(px[p10 + c])) * fx[x]

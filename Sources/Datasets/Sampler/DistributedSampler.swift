@@ -82,6 +82,13 @@ public struct DistributedSampler: Sendable {
         try indices(epoch: position.epoch, iteration: position.iteration)
     }
 
+    /// Every rank's indices of the iteration at `position`, in rank order (the global batch).
+    public func globalIndices(at position: SamplerPosition) throws -> [Int] {
+        _ = try indices(at: position)
+        let start = position.iteration * globalBatchSize
+        return Array(permutation(epoch: position.epoch)[start..<(start + globalBatchSize)])
+    }
+
     /// All of this rank's batches of `epoch`, in order (one permutation computed).
     public func batches(epoch: Int) -> [[Int]] {
         let order = permutation(epoch: epoch)

@@ -41,6 +41,9 @@ public struct SyntheticDataset: DetectionDataset, Sendable {
     }
 
     /// Image `index` of this dataset's split.
+    /// Every image is `imageSize × imageSize`.
+    public func imageSize(_ index: Int) throws -> (width: Int, height: Int) { (config.imageSize, config.imageSize) }
+
     public func load(_ index: Int) throws -> Sample {
         guard index >= 0, index < count else {
             throw DatasetError(file: "synthetic \(split.rawValue) split", value: "index \(index)",
