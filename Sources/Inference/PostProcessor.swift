@@ -40,9 +40,9 @@ public struct PostProcessor: Sendable {
     ///   - valid: per anchor, false outside the image's unpadded extent; such anchors never produce
     ///     detections and are not ranked by nms_pre.
     ///   - imageSize: the resized, unpadded image (width, height); decoded boxes are clipped to it.
-    ///   - scale: the resize factor (resized = original × scale); output boxes are divided by it.
+    ///   - scale: the resize factors (resized = original × scale, per axis); output boxes are divided by them.
     public func detect(outputs: HeadOutputs, image b: Int, anchors: [BoxXYXY], valid: [Bool],
-                       imageSize: (width: Float, height: Float), scale: Float) -> [ScoredBox] {
+                       imageSize: (width: Float, height: Float), scale: ResizeScale) -> [ScoredBox] {
         detect(outputs: outputs, image: b, anchors: anchors, valid: valid, imageSize: imageSize, scale: scale,
                nms: .sorted)
     }
@@ -51,7 +51,7 @@ public struct PostProcessor: Sendable {
     /// image; the anchors are shared (every image of a batch has the same padded grid). Images are
     /// processed in parallel (`Parallel.threads`); each result depends only on its own image.
     public func detectBatch(outputs: HeadOutputs, anchors: [BoxXYXY], valid: [[Bool]],
-                            imageSizes: [(width: Float, height: Float)], scales: [Float]) -> [[ScoredBox]] {
+                            imageSizes: [(width: Float, height: Float)], scales: [ResizeScale]) -> [[ScoredBox]] {
         let n = outputs.cls.first?.shape[0] ?? 0
         precondition(valid.count == n && imageSizes.count == n && scales.count == n,
                      "detectBatch: \(n) images but \(valid.count) valid lists, \(imageSizes.count) sizes, \(scales.count) scales")
@@ -68,8 +68,8 @@ public struct PostProcessor: Sendable {
 
     /// The pipeline with a chosen NMS implementation (tests run it with both).
     func detect(outputs: HeadOutputs, image b: Int, anchors: [BoxXYXY], valid: [Bool],
-                imageSize: (width: Float, height: Float), scale: Float, nms: NMSAlgorithm) -> [ScoredBox] {
-        precondition(scale > 0, "detect: scale must be positive, got \(scale)")
+                imageSize: (width: Float, height: Float), scale: ResizeScale, nms: NMSAlgorithm) -> [ScoredBox] {
+        precondition(scale.x > 0 && scale.y > 0, "detect: scale must be positive, got \(scale)")
         let candidates = gatherCandidates(outputs, image: b, anchors: anchors, valid: valid,
                                           clipTo: imageSize, config: config)
         let kept = nms.run(candidates, iouThreshold: config.nmsIoU, maxDetections: config.maxPerImage)
@@ -77,7 +77,7 @@ public struct PostProcessor: Sendable {
             ? scoreVoting(kept: kept, candidates: candidates, sigma: config.votingSigma, minIoU: config.votingMinIoU)
             : kept.map { candidates[$0].box }
         return zip(kept, boxes).map { i, box in
-            ScoredBox(box: BoxXYXY(x1: box.x1 / scale, y1: box.y1 / scale, x2: box.x2 / scale, y2: box.y2 / scale),
+            ScoredBox(box: box.unscaled(by: scale),
                       classIndex: candidates[i].classIndex, score: candidates[i].score)
         }
     }

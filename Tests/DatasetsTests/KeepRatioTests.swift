@@ -1,6 +1,7 @@
 // The reference's keep-ratio pipeline (Preprocess.Resize.keepRatio): mmdet's rescale_size
 // arithmetic by hand, the multi-scale short-side draw, and per-batch padding to a multiple of 32.
 import Detection
+import TestSupport
 import XCTest
 @testable import Datasets
 
@@ -93,6 +94,45 @@ final class KeepRatioTests: XCTestCase {
         XCTAssertEqual(e.height, Preprocess.shortSideDraw(seed: 3, epoch: 1, index: 5, range: 640...800))
         train.augment = false
         XCTAssertEqual(train.resizedExtent(width: 640, height: 480, epoch: 1, index: 5).height, 800, "evaluation: single scale")
+    }
+
+    /// Independent reference (Tests/Fixtures/scripts/make_keep_ratio_fixtures.py): mmcv's
+    /// `rescale_size` on 54 sizes (COCO-like, square, 30:1 slivers, 1×1) at (1333, 800),
+    /// (1333, 640) and (200, 128) gives colad's extents exactly, and the factors are the extents'
+    /// ratios per axis.
+    func testExtentsMatchMMCV() throws {
+        let doc = try XCTUnwrap(loadFixtureJSON("datasets/keep_ratio_mmcv.json") as? [String: Any])
+        let cases = try XCTUnwrap(doc["extents"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 162)
+        for c in cases {
+            let v = ints([c["long"]!, c["short"]!, c["width"]!, c["height"]!, c["new_width"]!, c["new_height"]!])
+            let e = Preprocess(resize: .keepRatio(long: v[0], short: v[1], shortRange: nil)).resizedExtent(width: v[2], height: v[3])
+            XCTAssertEqual([e.width, e.height], [v[4], v[5]], "\(v[2])x\(v[3]) into (\(v[0]), \(v[1]))")
+            XCTAssertEqual(e.scale, ResizeScale(x: Float(v[4]) / Float(v[2]), y: Float(v[5]) / Float(v[3])), "mmdet's w_scale, h_scale")
+        }
+    }
+
+    /// A 13×7 pattern resized into (20, 12) → 20×11: colad's float bilinear equals PyTorch's
+    /// `interpolate(bilinear, align_corners=False)` in float64 to float32 error, and mmcv's uint8 OpenCV
+    /// output within its rounding (≤ 1 level; OpenCV's fixed-point weights add at most one more).
+    func testPixelsMatchTorchAndMMCV() throws {
+        let doc = try XCTUnwrap(loadFixtureJSON("datasets/keep_ratio_mmcv.json") as? [String: Any])
+        let f = try XCTUnwrap(doc["image"] as? [String: Any])
+        let w = ints([f["width"]!])[0], h = ints([f["height"]!])[0]
+        let pixels = ints(f["pixels"])
+        var image = RGBImage(width: w, height: h)
+        for y in 0..<h { for x in 0..<w { let o = (y * w + x) * 3; image[x, y] = (UInt8(pixels[o]), UInt8(pixels[o + 1]), UInt8(pixels[o + 2])) } }
+        var p = Preprocess(resize: .keepRatio(long: ints([f["long"]!])[0], short: ints([f["short"]!])[0], shortRange: nil))
+        p.mean = [0, 0, 0]; p.std = [1, 1, 1]
+        let batch = try p.prepare([Sample(image: image, boxes: [], labels: [], imageId: 1)], indices: [0], epoch: 0)
+        let nw = ints([f["new_width"]!])[0], nh = ints([f["new_height"]!])[0]
+        XCTAssertEqual([batch.validWidths[0], batch.validHeights[0]], [nw, nh])
+        var got: [Float] = []
+        for y in 0..<nh { for x in 0..<nw { for c in 0..<3 { got.append(batch.images[(y * batch.width + x) * 3 + c]) } } }
+        // float32 interpolation of 0–255 values: error ≈ 255 · a few ulp; measured max 1.2e-4.
+        assertClose(got, floats(f["torch_float"]), atol: 255e-6, rtol: 0)
+        let mmcv = floats(f["mmcv"])
+        XCTAssertLessThanOrEqual(zip(got, mmcv).map { abs($0 - $1) }.max()!, 2, "OpenCV uint8 vs float")
     }
 
     func testValidation() {

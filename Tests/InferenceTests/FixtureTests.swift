@@ -67,7 +67,7 @@ final class FixtureTests: XCTestCase {
             let outputs = c.outputs, anchors = c.boxes
             let valid = c.valid.map { $0.map { $0 != 0 } }
             let sizes = c.image_sizes.map { (width: Float($0[0]), height: Float($0[1])) }
-            let scales = c.scales.map { Float($0) }
+            let scales = c.scales.map { ResizeScale(Float($0)) }
             let processor = PostProcessor(config: c.config)
             let batch = processor.detectBatch(outputs: outputs, anchors: anchors, valid: valid,
                                               imageSizes: sizes, scales: scales)

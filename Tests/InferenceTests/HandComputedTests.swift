@@ -221,7 +221,7 @@ final class HandComputedTests: XCTestCase {
         head.set(grid.index(level: 2, 1, 1), image: 2, p: [1: 0.7], q: 0.9)
         let sizes: [(width: Float, height: Float)] = [(64, 64), (64, 48), (50, 64)]
         let valid = sizes.map { grid.valid(width: Int($0.width), height: Int($0.height)) }
-        let scales: [Float] = [1, 0.5, 2]
+        let scales: [ResizeScale] = [1, 0.5, 2]
         let batch = PostProcessor().detectBatch(outputs: head.outputs, anchors: grid.anchors, valid: valid,
                                                 imageSizes: sizes, scales: scales)
         XCTAssertEqual(batch.map(\.count), [0, 1, 2])
@@ -231,6 +231,9 @@ final class HandComputedTests: XCTestCase {
         // Image 1: level-1 cell (2, 1) = centre (16, 32), side 64 → [−16, 0, 48, 64] clipped to
         // [0, 0, 48, 48], ÷ 0.5.
         assertClose(batch[1].first?.box.array ?? [], [0, 0, 96, 96], atol: 1e-5)
+        // Per-axis factors (keep-ratio rounding): x ÷ 0.5, y ÷ 2.
+        let anisotropic = head.detect(image: 1, valid: valid[1], size: sizes[1], scale: ResizeScale(x: 0.5, y: 2))
+        assertClose(anisotropic.first?.box.array ?? [], [0, 0, 96, 24], atol: 1e-5)
     }
 
     func testConfigDefaultsAndPartialDecoding() throws {

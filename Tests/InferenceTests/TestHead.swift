@@ -82,7 +82,7 @@ struct TestHead {
 
     /// Runs `detect` on image `b` with the given NMS implementation.
     func detect(_ config: PostProcessConfig = PostProcessConfig(), image b: Int = 0, valid: [Bool]? = nil,
-                size: (width: Float, height: Float)? = nil, scale: Float = 1,
+                size: (width: Float, height: Float)? = nil, scale: ResizeScale = 1,
                 nms: NMSAlgorithm = .sorted) -> [ScoredBox] {
         let pad = Float(grid.shapes[0].w * grid.strides[0])
         return PostProcessor(config: config).detect(

@@ -13,11 +13,6 @@ extension XYXYBox where Scalar == Float {
     /// COCO `[x, y, width, height]`.
     var xywh: [Float] { [x1, y1, x2 - x1, y2 - y1] }
 
-    /// The box scaled about the origin (e.g. by a resize factor).
-    func scaled(by s: Float) -> BoxXYXY {
-        BoxXYXY(x1: x1 * s, y1: y1 * s, x2: x2 * s, y2: y2 * s)
-    }
-
     /// The box mirrored in an image of the given width (x ↦ width − x).
     func flippedHorizontally(imageWidth w: Float) -> BoxXYXY {
         BoxXYXY(x1: w - x2, y1: y1, x2: w - x1, y2: y2)

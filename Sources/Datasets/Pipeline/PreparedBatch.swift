@@ -16,8 +16,8 @@ public struct PreparedBatch: Sendable {
     /// Crowd flags parallel to `boxes` (all false when crowd boxes are dropped).
     public var crowd: [[Bool]]
     public var imageIds: [Int]
-    /// Resize factor per image: input coordinates = image coordinates · scale.
-    public var scales: [Float]
+    /// Resize factors per image: input coordinates = image coordinates · scale (per axis).
+    public var scales: [ResizeScale]
     /// Extent of the resized (unpadded) image inside the H×W input.
     public var validWidths: [Int]
     public var validHeights: [Int]
@@ -37,7 +37,7 @@ public struct PreparedBatch: Sendable {
     public func toImageCoordinates(_ box: BoxXYXY, item: Int) -> BoxXYXY {
         var b = box
         if flipped[item] { b = b.flippedHorizontally(imageWidth: Float(validWidths[item])) }
-        return b.scaled(by: 1 / scales[item])
+        return b.unscaled(by: scales[item])
             .clipped(width: Float(originalWidths[item]), height: Float(originalHeights[item]))
     }
 }

@@ -11,11 +11,11 @@ import Detection
 ///   keepRatio(long, short, R): scale = min(long / max(w, h), short' / min(w, h))
 ///                              short' = short, or drawn from R per image when augmenting
 ///                              canvas = the batch's largest extents, rounded up to sizeDivisor
-///   resized extent = round(w · scale) × round(h · scale)   (mmdet `rescale_size`, keep_ratio)
+///   resized extent w' × h' = round(w · scale) × round(h · scale)   (mmdet `rescale_size`)
+///   pixels and boxes then map by the exact per-axis factors (w'/w, h'/h) (`ResizeScale`)
 ///
 /// keepRatio is the reference pipeline (mmdet `Resize(img_scale=(1333, 800), keep_ratio=True)`,
-/// multi-scale `multiscale_mode='range'` over the short side, `Pad(size_divisor=32)`); one
-/// scale serves both axes, where mmdet keeps w'/w and h'/h apart (they differ by < 0.5 px).
+/// multi-scale `multiscale_mode='range'` over the short side, `Pad(size_divisor=32)`).
 ///
 /// Every draw (flip, short side) for a sample comes from a stream keyed by (seed, epoch, dataset
 /// index) — never from shared state — so every process that sees the same sample in the same
@@ -69,22 +69,25 @@ public struct Preprocess: Sendable {
         return range.lowerBound + rng.below(range.count)
     }
 
-    /// The resize factor and resized extent of an image of `width × height` that is dataset
-    /// index `index` in `epoch` (the index and epoch key the multi-scale draw).
-    public func resizedExtent(width: Int, height: Int, epoch: Int = 0, index: Int = 0) -> (scale: Float, width: Int, height: Int) {
+    /// The resized extent of an image of `width × height` that is dataset index `index` in
+    /// `epoch` (the index and epoch key the multi-scale draw), and the per-axis factors that take
+    /// the image onto it.
+    public func resizedExtent(width: Int, height: Int, epoch: Int = 0, index: Int = 0) -> (scale: ResizeScale, width: Int, height: Int) {
         let w = max(width, 1), h = max(height, 1)
+        let e: (width: Int, height: Int)
         switch resize {
         case .square(let size):
             let scale = Float(size) / Float(max(w, h))
             func extent(_ v: Int) -> Int { min(size, max(1, Int((Float(v) * scale).rounded()))) }
-            return (scale, extent(w), extent(h))
+            e = (extent(w), extent(h))
         case .keepRatio(let long, let short, let range):
             let target = augment && range != nil
                 ? Self.shortSideDraw(seed: seed, epoch: epoch, index: index, range: range!) : short
-            let scale = min(Float(long) / Float(max(w, h)), Float(target) / Float(min(w, h)))
-            func extent(_ v: Int) -> Int { max(1, Int(Float(v) * scale + 0.5)) }
-            return (scale, extent(w), extent(h))
+            let scale = min(Double(long) / Double(max(w, h)), Double(target) / Double(min(w, h)))
+            func extent(_ v: Int) -> Int { max(1, Int(Double(v) * scale + 0.5)) }
+            e = (extent(w), extent(h))
         }
+        return (ResizeScale(from: (w, h), to: e), e.width, e.height)
     }
 
     /// The input canvas (height, width) of a batch whose resized extents are `extents`.
@@ -173,18 +176,19 @@ public struct Preprocess: Sendable {
     /// Bilinear resize (half-pixel centres, edge clamping) of the optionally mirrored image into
     /// the top-left `width × height` of an H×W×3 buffer (`rowPitch` = W), normalised; padding is
     /// 0 (= the mean).
-    private func writeImage(_ image: RGBImage, flip: Bool, geometry geo: (scale: Float, width: Int, height: Int),
+    private func writeImage(_ image: RGBImage, flip: Bool, geometry geo: (scale: ResizeScale, width: Int, height: Int),
                             rowPitch: Int, into out: UnsafeMutableBufferPointer<Float>) {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return }
-        let inverse = 1 / geo.scale
+        // Source pixel of output pixel i: (i + 0.5) · in/out − 0.5 per axis (half-pixel centres).
+        let inverseX = Float(w) / Float(geo.width), inverseY = Float(h) / Float(geo.height)
         let m0 = mean[0], m1 = mean[1], m2 = mean[2]
         let r0 = 1 / std[0], r1 = 1 / std[1], r2 = 1 / std[2]
         // Horizontal taps are the same for every row.
         var xs0 = [Int](repeating: 0, count: geo.width), xs1 = xs0
         var fx = [Float](repeating: 0, count: geo.width)
         for x in 0..<geo.width {
-            let sx = min(max((Float(x) + 0.5) * inverse - 0.5, 0), Float(w - 1))
+            let sx = min(max((Float(x) + 0.5) * inverseX - 0.5, 0), Float(w - 1))
             let x0 = Int(sx)
             let a = x0, b = min(x0 + 1, w - 1)
             xs0[x] = flip ? w - 1 - a : a
@@ -193,7 +197,7 @@ public struct Preprocess: Sendable {
         }
         image.pixels.withUnsafeBufferPointer { px in
             for y in 0..<geo.height {
-                let sy = min(max((Float(y) + 0.5) * inverse - 0.5, 0), Float(h - 1))
+                let sy = min(max((Float(y) + 0.5) * inverseY - 0.5, 0), Float(h - 1))
                 let y0 = Int(sy), y1 = min(y0 + 1, h - 1)
                 let fy = sy - Float(y0)
                 for x in 0..<geo.width {

@@ -23,7 +23,7 @@ public enum Preview {
         var out = enlarged(image, by: max(1, zoom))
         let z = Float(max(1, zoom))
         let count = min(boxes.count, labels.count)
-        let scaled = boxes.prefix(count).map { $0.scaled(by: z) }
+        let scaled = boxes.prefix(count).map { $0.scaled(by: ResizeScale(z)) }
         for i in (0..<count).reversed() {
             let b = scaled[i]
             // A dark frame just outside the coloured outline keeps boxes visible on any background.

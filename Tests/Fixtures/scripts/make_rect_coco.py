@@ -8,7 +8,10 @@ Deterministic: the same --seed writes the same files.
 
     python3 make_rect_coco.py OUT [--train 16] [--val 8] [--seed 0]
 """
-import argparse, json, os, random, struct, zlib
+import argparse, json, os, random, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_dataset_fixtures import png as encode_png  # noqa: E402  (the repo's stdlib PNG encoder)
 
 SIZES = [(160, 96), (96, 160), (200, 120), (128, 128), (144, 112), (112, 176)]  # (width, height)
 COLOURS = [(220, 40, 40), (40, 200, 60), (50, 70, 230)]
@@ -16,13 +19,9 @@ NAMES = ["red", "green", "blue"]
 
 
 def png(path, width, height, rows):
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + bytes(r) for r in rows)
-    body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + body)
+        f.write(encode_png(width, height, 2, rows))
     os.replace(tmp, path)
 
 
