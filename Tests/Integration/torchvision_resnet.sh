@@ -2,8 +2,10 @@
 # colad's torchvision-layout ResNet against torchvision itself at full size: torchvision's
 # resnet18 and resnet50 (random init, BatchNorm statistics and affine randomised, eval mode) give
 # the same C3, C4, C5 as `colad diag backbone` loading the same state dict, within 1e-4 relative
-# to the feature scale. The state dict is filtered as launch/convert-torchvision-weights does
-# (fc and num_batches_tracked dropped), so this also checks the converter's naming. Where torch
+# to the feature scale. The state dict is saved as torchvision's own .pth files are (torch.save,
+# fc and num_batches_tracked included) and converted by launch/convert-torchvision-weights
+# --from, the path a user without internet on the cluster takes; a ResNet-18 file offered as a
+# ResNet-50 is refused with the mis-shaped tensors named. Where torch
 # and torchvision are not importable ($COLAD_TORCH_PYTHON, else python3) the check is skipped;
 # the narrow-width fixtures of ResNetTests run everywhere.
 set -euo pipefail
@@ -30,8 +32,7 @@ with torch.no_grad():
             mod.weight.copy_(torch.rand(c) * 0.5 + 0.5); mod.bias.copy_(torch.randn(c) * 0.1)
             mod.running_mean.copy_(torch.randn(c) * 0.1); mod.running_var.copy_(torch.rand(c) + 0.5)
 m.eval()
-sd = {k: v.float().contiguous() for k, v in m.state_dict().items() if not k.startswith("fc.") and not k.endswith("num_batches_tracked")}
-save_file(sd, f"{tmp}/w{depth}.safetensors")
+torch.save(m.state_dict(), f"{tmp}/resnet{depth}.pth")
 x = torch.randn(1, 3, 96, 128)
 with torch.no_grad():
     y = m.maxpool(m.relu(m.bn1(m.conv1(x)))); y = m.layer1(y)
@@ -39,6 +40,7 @@ with torch.no_grad():
 save_file({"input": x}, f"{tmp}/x{depth}.safetensors")
 save_file({"c3": c3, "c4": c4, "c5": c5}, f"{tmp}/ref{depth}.safetensors")
 PYEOF
+  COLAD_TORCH_PYTHON="$PY" launch/convert-torchvision-weights "$depth" "$tmp/w$depth.safetensors" --from "$tmp/resnet$depth.pth" > /dev/null
   "$COLAD" diag backbone --depth "$depth" --weights "$tmp/w$depth.safetensors" --input "$tmp/x$depth.safetensors" --out "$tmp/out$depth.safetensors"
   "$PY" - "$depth" "$tmp" <<'PYEOF'
 import sys
@@ -54,3 +56,8 @@ assert worst < 1e-4, f"resnet{depth}: C3-C5 differ from torchvision by {worst:.2
 print(f"torchvision_resnet: resnet{depth} C3-C5 agree with torchvision within {worst:.1e} (relative to the feature scale)")
 PYEOF
 done
+if COLAD_TORCH_PYTHON="$PY" launch/convert-torchvision-weights 50 "$tmp/wrong.safetensors" --from "$tmp/resnet18.pth" > "$tmp/wrong.log" 2>&1 \
+   || ! grep -q "size mismatch for layer1.0.conv1.weight" "$tmp/wrong.log" || ! grep -q "hint: is DEPTH right" "$tmp/wrong.log" || [ -e "$tmp/wrong.safetensors" ]; then
+  echo "torchvision_resnet: a resnet18 file converted as resnet50 was not refused with its tensors named"; cat "$tmp/wrong.log"; exit 1
+fi
+echo "torchvision_resnet: converter refuses a resnet18 file as resnet50, naming the mis-shaped tensors"
