@@ -161,7 +161,7 @@ public enum DistributedJob {
             }
             let train = try openDataset(config.data, split: .train)
             let feed = try DataFeed(dataset: train, config: config, groupSize: topology.count(of: placement.network), groupRank: placement.groupRank,
-                                    batchPerRank: topology.batchPerRank(of: placement.network, batchSize: config.train.batchSize))
+                                    batchPerRank: topology.batchPerRank(of: placement.network, batchSize: config.train.batchSize), prefetch: true)
             let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
                                 coordinator: coordinator, pair: pair, group: group, workDir: workDir, clock: clock)
             replica = r

@@ -58,15 +58,25 @@ public func groundTruth(of dataset: any DetectionDataset) throws -> GroundTruth 
 /// The batches of one data-parallel rank: `batch(at:)` is a pure function of the sampler
 /// position (seed, epoch, group rank), so the two replicas of a pair read the same images. The
 /// last batch is kept, so the replicas of a single-process job that share one feed load it once.
+///
+/// With `prefetch`, handing out the batch at p starts preparing the batch at p's successor on a
+/// thread of its own, so loading, decoding and resizing overlap the step's compute instead of
+/// preceding it (the `data` span then measures only the wait). The prefetched batch is the same
+/// pure function of its position: numbers do not change.
 public final class DataFeed {
     public let dataset: any DetectionDataset
     public let sampler: DistributedSampler
     public let preprocess: Preprocess
+    public let prefetch: Bool
     private var last: (position: SamplerPosition, batch: PreparedBatch)?
+    private var pending: (position: SamplerPosition, result: PendingBatch)?
+    private let loader = DispatchQueue(label: "colad.data-prefetch", qos: .userInitiated)
 
     /// `batchPerRank`: G / groupSize (JobTopology.batchPerRank); nil: train.batch_size.
-    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0, batchPerRank: Int? = nil) throws {
+    public init(dataset: any DetectionDataset, config: TrainingConfig, groupSize: Int = 1, groupRank: Int = 0, batchPerRank: Int? = nil,
+                prefetch: Bool = false) throws {
         self.dataset = dataset
+        self.prefetch = prefetch
         sampler = try DistributedSampler(datasetCount: dataset.count, seed: UInt64(config.seed), groupSize: groupSize,
                                          groupRank: groupRank, batchPerRank: batchPerRank ?? config.train.batchSize, shuffle: true)
         preprocess = Preprocess(config.data, training: true, seed: UInt64(config.seed))
@@ -76,11 +86,27 @@ public final class DataFeed {
     /// The batch at `position`, padded to its global batch's canvas.
     public func batch(at position: SamplerPosition) throws -> PreparedBatch {
         if let last, last.position == position { return last.batch }
+        let batch: PreparedBatch
+        if let pending, pending.position == position {
+            batch = try pending.result.wait()
+        } else {
+            batch = try make(position)   // a jump (first batch, resume): a pending batch finishes unseen
+        }
+        pending = nil
+        last = (position, batch)
+        if prefetch {
+            let next = sampler.position(after: position), result = PendingBatch()
+            loader.async { [self] in result.fulfil { try self.make(next) } }
+            pending = (next, result)
+        }
+        return batch
+    }
+
+    /// Loads and prepares the batch at `position` (any thread: reads only immutable state).
+    private func make(_ position: SamplerPosition) throws -> PreparedBatch {
         let indices = try sampler.indices(at: position)
         let samples = try indices.map { try dataset.load($0) }
-        let batch = try preprocess.prepare(samples, indices: indices, epoch: position.epoch, canvas: try canvas(at: position))
-        last = (position, batch)
-        return batch
+        return try preprocess.prepare(samples, indices: indices, epoch: position.epoch, canvas: try canvas(at: position))
     }
 
     /// The input canvas of the iteration at `position`: with keep-ratio resizing the largest
@@ -95,5 +121,21 @@ public final class DataFeed {
             return (e.width, e.height)
         }
         return preprocess.canvas(forExtents: extents)
+    }
+}
+
+/// A batch being prepared on the prefetch thread; `wait` returns it or rethrows its error.
+private final class PendingBatch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<PreparedBatch, Error>?
+
+    func fulfil(_ work: () throws -> PreparedBatch) {
+        result = Result { try work() }
+        done.signal()
+    }
+
+    func wait() throws -> PreparedBatch {
+        done.wait()
+        return try result!.get()
     }
 }

@@ -31,7 +31,7 @@ public final class Trainer {
         self.plan = plan
         self.coordinator = coordinator
         // The replicas share one feed (a pair reads the same batch) and one evaluator.
-        let feed = try DataFeed(dataset: openDataset(config.data, split: .train), config: config)
+        let feed = try DataFeed(dataset: openDataset(config.data, split: .train), config: config, prefetch: true)
         let evaluator = SharedEvaluator(config: config)
         let pair = plan.networks.count > 1 ? InProcessPair() : nil
         replicas = try plan.networks.map { id in
