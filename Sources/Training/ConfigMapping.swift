@@ -67,6 +67,20 @@ extension DataConfig {
     }
 }
 
+extension DataConfig {
+    /// How training images are sized, for the start line: "images 128x128" or "images fit
+    /// 1333x800 keeping aspect (short side 640-800), padded per global batch to multiples of 32".
+    public var resizeDescription: String {
+        switch resize {
+        case .square:
+            return "images \(imageSize)x\(imageSize)"
+        case .keepRatio:
+            let range = shortSideRange.count == 2 ? " (short side \(shortSideRange[0])-\(shortSideRange[1]))" : ""
+            return "images fit \(maxSize)x\(shortSide) keeping aspect\(range), padded per global batch to multiples of 32"
+        }
+    }
+}
+
 extension Preprocess {
     /// The data section's preprocessing; `training` turns on its augmentation (flip, and the
     /// short-side draw of keep_ratio with short_side_range).

@@ -107,7 +107,7 @@ public final class Journal {
     /// The line that opens a launch (same wording for both drivers).
     public static func startLine(_ config: TrainingConfig, ledger: Ledger, workDir: URL) -> String {
         "training \(config.name) (\(config.mode.rawValue)) iterations \(ledger.start)..<\(ledger.end) of \(config.train.iterations), "
-            + "global batch \(ledger.topology.globalBatch(batchSize: config.train.batchSize)), work dir \(workDir.path)"
+            + "global batch \(ledger.topology.globalBatch(batchSize: config.train.batchSize)), \(config.data.resizeDescription), work dir \(workDir.path)"
     }
 
     /// Applies one ledger output (decisions are the transport's business and are ignored here).
