@@ -147,7 +147,7 @@ extension AnchorLayout: Equatable {
 /// input; one per distinct padded batch size with keep-ratio resizing), each built once: a
 /// layout holds its anchors and IoU sweep index. Safe to share between threads.
 public final class AnchorLayoutCache: @unchecked Sendable {
-    /// Strides, scale and offset; its canvas is the first entry.
+    /// Strides, scale and offset (its height and width are replaced by each canvas asked for).
     public let template: AnchorLayout.Config
     private var layouts: [Int: AnchorLayout] = [:]
     private let lock = NSLock()

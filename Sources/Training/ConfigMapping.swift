@@ -65,9 +65,7 @@ extension DataConfig {
         case .keepRatio: return ((shortSide + 31) / 32 * 32, (maxSize + 31) / 32 * 32)
         }
     }
-}
 
-extension DataConfig {
     /// How training images are sized, for the start line: "images 128x128" or "images fit
     /// 1333x800 keeping aspect (short side 640-800), padded per global batch to multiples of 32".
     public var resizeDescription: String {

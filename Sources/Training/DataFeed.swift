@@ -104,9 +104,11 @@ public final class DataFeed {
 
     /// Loads and prepares the batch at `position` (any thread: reads only immutable state).
     private func make(_ position: SamplerPosition) throws -> PreparedBatch {
-        let indices = try sampler.indices(at: position)
+        let global = try sampler.globalIndices(at: position)
+        let indices = sampler.rankSlice(of: global)
         let samples = try indices.map { try dataset.load($0) }
-        return try preprocess.prepare(samples, indices: indices, epoch: position.epoch, canvas: try canvas(at: position))
+        return try preprocess.prepare(samples, indices: indices, epoch: position.epoch,
+                                      canvas: try canvas(ofGlobalBatch: global, epoch: position.epoch))
     }
 
     /// The input canvas of the iteration at `position`: with keep-ratio resizing the largest
@@ -114,10 +116,14 @@ public final class DataFeed {
     /// dataset's recorded image sizes and the per-image draws, so that every rank pads to the
     /// shape the single-process reference uses at the same global batch.
     public func canvas(at position: SamplerPosition) throws -> (height: Int, width: Int) {
+        try canvas(ofGlobalBatch: sampler.globalIndices(at: position), epoch: position.epoch)
+    }
+
+    private func canvas(ofGlobalBatch global: [Int], epoch: Int) throws -> (height: Int, width: Int) {
         guard case .keepRatio = preprocess.resize else { return preprocess.canvas(forExtents: []) }
-        let extents = try sampler.globalIndices(at: position).map { i -> (width: Int, height: Int) in
+        let extents = try global.map { i -> (width: Int, height: Int) in
             let size = try dataset.imageSize(i)
-            let e = preprocess.resizedExtent(width: size.width, height: size.height, epoch: position.epoch, index: i)
+            let e = preprocess.resizedExtent(width: size.width, height: size.height, epoch: epoch, index: i)
             return (e.width, e.height)
         }
         return preprocess.canvas(forExtents: extents)

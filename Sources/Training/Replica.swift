@@ -196,8 +196,9 @@ public final class Replica {
         var report = Report(network: me, record: nil)
         if role.trained {
             let reducer = (group?.size ?? 1) > 1 ? group : nil
-            var (record, parts) = try LossStep(config: config, layout: f.step.layout).run(network, labels: role.hardLosses ? f.assignments : nil, teacher: teacher,
-                                                   targets: f.targets, group: reducer)
+            let losses = LossStep(config: config, layout: f.step.layout)
+            var (record, parts) = try losses.run(network, labels: role.hardLosses ? f.assignments : nil, teacher: teacher,
+                                                 targets: f.targets, group: reducer)
             try LossStep.requireFinite(parts, iteration: f.t, network: name, checkpoints: checkpointRoot.path)
             f.lap("loss_backward")
             if let reducer {

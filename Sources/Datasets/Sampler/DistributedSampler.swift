@@ -70,12 +70,7 @@ public struct DistributedSampler: Sendable {
     /// This rank's dataset indices for one iteration. Throws if `iteration` is outside
     /// `0..<iterationsPerEpoch` (e.g. a checkpoint from a run with another batch size).
     public func indices(epoch: Int, iteration: Int) throws -> [Int] {
-        guard iteration >= 0, iteration < iterationsPerEpoch else {
-            throw DatasetError(file: "sampler", field: "iteration", value: String(iteration),
-                               message: "outside 0..<\(iterationsPerEpoch) iterations per epoch",
-                               hint: "was the position saved with a different dataset size or batch size?")
-        }
-        return slice(of: permutation(epoch: epoch), iteration: iteration)
+        rankSlice(of: try globalIndices(at: SamplerPosition(epoch: epoch, iteration: iteration)))
     }
 
     public func indices(at position: SamplerPosition) throws -> [Int] {
@@ -84,15 +79,26 @@ public struct DistributedSampler: Sendable {
 
     /// Every rank's indices of the iteration at `position`, in rank order (the global batch).
     public func globalIndices(at position: SamplerPosition) throws -> [Int] {
-        _ = try indices(at: position)
+        guard position.iteration >= 0, position.iteration < iterationsPerEpoch else {
+            throw DatasetError(file: "sampler", field: "iteration", value: String(position.iteration),
+                               message: "outside 0..<\(iterationsPerEpoch) iterations per epoch",
+                               hint: "was the position saved with a different dataset size or batch size?")
+        }
         let start = position.iteration * globalBatchSize
         return Array(permutation(epoch: position.epoch)[start..<(start + globalBatchSize)])
+    }
+
+    /// This rank's part of a global batch (`globalIndices`).
+    public func rankSlice(of global: [Int]) -> [Int] {
+        precondition(global.count == globalBatchSize, "rankSlice: \(global.count) indices, the global batch is \(globalBatchSize)")
+        return Array(global[(groupRank * batchPerRank)..<((groupRank + 1) * batchPerRank)])
     }
 
     /// All of this rank's batches of `epoch`, in order (one permutation computed).
     public func batches(epoch: Int) -> [[Int]] {
         let order = permutation(epoch: epoch)
-        return (0..<iterationsPerEpoch).map { slice(of: order, iteration: $0) }
+        let g = globalBatchSize
+        return (0..<iterationsPerEpoch).map { rankSlice(of: Array(order[($0 * g)..<(($0 + 1) * g)])) }
     }
 
     /// The position after `position` (rolls over to the next epoch).
@@ -100,10 +106,5 @@ public struct DistributedSampler: Sendable {
         position.iteration + 1 < iterationsPerEpoch
             ? SamplerPosition(epoch: position.epoch, iteration: position.iteration + 1)
             : SamplerPosition(epoch: position.epoch + 1, iteration: 0)
-    }
-
-    private func slice(of order: [Int], iteration: Int) -> [Int] {
-        let start = iteration * globalBatchSize + groupRank * batchPerRank
-        return Array(order[start..<(start + batchPerRank)])
     }
 }
