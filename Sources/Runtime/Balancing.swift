@@ -1,8 +1,10 @@
-// Start-up of the thread plan (distributed.balance, threads_a/b): world rank 0 times each
-// network's step at one thread (Training/StepCost.swift, ~0.5 s for tiny + small), every rank
-// learns each rank's host and core count over MPI, computes the same plan
-// (Training/ThreadBalance.swift) and sets its own thread count. World rank 0 logs the plan,
-// one line per host.
+// Start-up of the cost-balanced plan (distributed.balance, threads_a/b): world rank 0 times
+// each network's step at one thread (Training/StepCost.swift, ~0.5 s for tiny + small) when a
+// choice needs it, every rank gets the figures over MPI and makes the same choices:
+// - the rank split (Training/RankSplit.swift), when the job was given worker ranks but no counts;
+// - the threads per network on each host (Training/ThreadBalance.swift), from each rank's host
+//   and core count; every rank sets its own thread count.
+// World rank 0 logs both, the thread plan one line per host.
 import Comm
 import Config
 import Engine
@@ -10,14 +12,67 @@ import Foundation
 import Training
 
 enum Balancing {
+    /// Each network's step at one thread on train.batch_size images, timed once by rank 0 on
+    /// first use and shared with every rank (a collective call: every rank asks, or none).
+    final class StepCosts {
+        let world: Communicator, config: TrainingConfig, plan: ModePlan
+        private var measured: [NetworkID: Double]?
+        init(world: Communicator, config: TrainingConfig) { self.world = world; self.config = config; plan = ModePlan(config) }
+
+        func get() throws -> [NetworkID: Double] {
+            if let measured { return measured }
+            // Rank 0 times each network while the others wait in a sleeping barrier, so the
+            // measurement has the cores to itself; all use its figures (a nominal class count:
+            // the head's class convolution is a small part).
+            var bytes: [UInt8] = []
+            if world.rank == 0 {
+                let m = StepCost.measure(config, plan: plan, numClasses: 8)
+                bytes = Array(plan.networks.map { String(m[$0]!) }.joined(separator: ",").utf8)
+            }
+            try world.barrier(pollingEvery: 0.005)
+            let times = String(decoding: try world.allGather(bytes)[0], as: UTF8.self).split(separator: ",").compactMap { Double($0) }
+            guard times.count == plan.networks.count else { throw TrainingError("balance: rank 0's step-cost measurement did not arrive") }
+            let m = Dictionary(uniqueKeysWithValues: zip(plan.networks, times))
+            measured = m
+            return m
+        }
+    }
+
+    /// The cost-balanced split of the worker ranks between two networks, when the job was given
+    /// no counts (distributed.ranks_per_network / ranks_a / ranks_b unset, balance on) and its
+    /// coordinator is rank 0; nil otherwise, or with 2 workers (1 + 1 is the only split). Two
+    /// trained networks of one architecture split evenly without a measurement.
+    static func rankSplit(world: Communicator, config: TrainingConfig, costs: StepCosts) throws -> (RankSplit.Choice, [String])? {
+        let d = config.distributed, plan = costs.plan
+        let workers = world.size - 1
+        guard plan.networks.count == 2, d.balance, d.ranksPerNetwork == nil, d.ranksA == nil, d.ranksB == nil,
+              d.coordinator == nil, workers >= 3 else { return nil }
+        let b = config.train.batchSize
+        let alike = plan.role(.a).trained && plan.role(.b).trained && config.networkA.architecture == config.networkB?.architecture
+        let perImage = alike ? [NetworkID.a: 1.0, .b: 1.0] : try costs.get().mapValues { $0 / Double(b) }
+        guard let choice = RankSplit.choose(workers: workers, batchSize: b, costPerImage: perImage) else { return nil }
+        let g = choice.globalBatch
+        let label = { (n: NetworkID) in config.network(n)?.label ?? "custom" }
+        var line = "balance: \(workers) worker ranks: a \(label(.a)) \(choice.a), b \(label(.b)) \(choice.b); "
+            + "global batch \(g) (a \(g / choice.a), b \(g / choice.b) images per rank)"
+        if alike {
+            line += "; one architecture, so as even as the ranks allow"
+        } else {
+            line += String(format: "; step cost per image at 1 thread a %.1f ms, b %.1f ms", perImage[.a]! * 1e3, perImage[.b]! * 1e3)
+            line += choice.equalStep.map { String(format: "; predicted step ×%.2f of the equal split", choice.step / $0) }
+                ?? "; no equal split of \(workers)"
+        }
+        return (choice, [line + " (distributed.ranks_a / ranks_b override)"])
+    }
+
     /// Sets this rank's threads (workers only) and returns the lines that describe the plan.
-    static func apply(world: Communicator, topology: JobTopology, hosts: [String], config: TrainingConfig) throws -> [String] {
+    static func apply(world: Communicator, topology: JobTopology, hosts: [String], config: TrainingConfig, costs: StepCosts) throws -> [String] {
         let cores = try world.allGather(Array(String(ProcessInfo.processInfo.activeProcessorCount).utf8))
             .map { Int(String(decoding: $0, as: UTF8.self)) ?? 1 }
         let d = config.distributed
         let explicit: [NetworkID: Int] = [.a: d.threadsA, .b: d.threadsB].compactMapValues { $0 }
         guard d.balance || !explicit.isEmpty else { return [] }
-        let plan = ModePlan(config)
+        let plan = costs.plan
         // Nothing to choose where every host has at least as many workers as cores (one thread
         // each): no measurement, and without explicit settings, no plan.
         let choice = Set(hosts).contains { h in topology.workerRanks.filter { hosts[$0] == h }.count < (cores[hosts.firstIndex(of: h)!]) }
@@ -25,23 +80,13 @@ enum Balancing {
             if case .worker = topology.role(of: world.rank) { Parallel.threads = 1 }
             return ["balance: every host has as many worker ranks as cores or more: 1 thread each"]
         }
-        // Rank 0 times each network's step at one thread while the others wait; all use its
-        // figures (a nominal class count: the head's class convolution is a small part).
-        // The others wait in a sleeping barrier, so the measurement has the cores to itself.
-        var measured: [UInt8] = []
-        if world.rank == 0 {
-            let m = StepCost.measure(config, plan: plan, numClasses: 8)
-            measured = Array(plan.networks.map { String(m[$0]!) }.joined(separator: ",").utf8)
-        }
-        try world.barrier(pollingEvery: 0.005)
-        let times = String(decoding: try world.allGather(measured)[0], as: UTF8.self).split(separator: ",").compactMap { Double($0) }
-        guard times.count == plan.networks.count else { throw TrainingError("balance: rank 0's step-cost measurement did not arrive") }
+        let measured = try costs.get()
         // Per rank: with unequal groups a rank of network n runs G/k_n images, not batch_size
         // (the cost is linear in the images: GEMM FLOPs). Equal groups: × 1.
         let b = config.train.batchSize
-        let work = Dictionary(uniqueKeysWithValues: zip(plan.networks, times).map { n, t in
-            (n, t * Double(topology.batchPerRank(of: n, batchSize: b)) / Double(b))
-        })
+        let work = measured.mapValues { $0 / Double(b) }.reduce(into: [NetworkID: Double]()) { out, e in
+            out[e.key] = e.value * Double(topology.batchPerRank(of: e.key, batchSize: b))
+        }
         var lines: [String] = []
         var mine: Int?
         for host in Array(Set(hosts)).sorted() {

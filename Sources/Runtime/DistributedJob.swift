@@ -5,6 +5,7 @@
 // happens then (the message, MPI_Abort, the exit code) is the caller's policy: the CLI's.
 import Comm
 import Config
+import Engine
 import Foundation
 import Training
 import Transport
@@ -45,7 +46,10 @@ public enum DistributedJob {
     /// Runs this process's role to the end of the job.
     public static func run(world: Communicator, config: TrainingConfig, workDir: URL, resume: Bool, stopAfter: Int?,
                            hooks: Hooks, log: @escaping @Sendable (String) -> Void) throws {
-        let topology = try JobTopology(worldSize: world.size, config: config)
+        let costs = Balancing.StepCosts(world: world, config: config)
+        let split = try Balancing.rankSplit(world: world, config: config, costs: costs)
+        let topology = try split.map { JobTopology(counts: [$0.0.a, $0.0.b], networks: [.a, .b], coordinatorRank: 0, globalBatch: $0.0.globalBatch) }
+            ?? JobTopology(worldSize: world.size, config: config)
         let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
         // COLAD_TRANSPORT=tcp runs a one-host job exactly as a multi-host one (TCP on all
         // interfaces, the host's address advertised): how the multi-node path is tested on one machine.
@@ -61,8 +65,15 @@ public enum DistributedJob {
             : ChannelKeys(own: own, publicKeys: publicKeys, topology: topology,
                           file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
-        let plan = try Balancing.apply(world: world, topology: topology, hosts: hosts, config: config)
+        let plan = (split?.1 ?? []) + (try Balancing.apply(world: world, topology: topology, hosts: hosts, config: config, costs: costs))
         if world.rank == 0 { for line in plan { log(line) } }
+        // Prefetch batches only where the host has a core no compute thread uses: on a host
+        // whose cores the ranks' threads fill, the prefetch thread slowed CoLAD tiny + small at
+        // 1 + 1 ranks on 2 cores from 32.5 to 27 images/s (DataFeed).
+        let threads = try world.allGather(Array(String(role == .coordinator ? 0 : Parallel.threads).utf8))
+            .map { Int(String(decoding: $0, as: UTF8.self)) ?? 0 }
+        let busy = zip(hosts, threads).filter { $0.0 == hosts[world.rank] }.map(\.1).reduce(0, +)
+        let prefetch = busy < ProcessInfo.processInfo.activeProcessorCount
         let settings = linkSettings(config, world.rank, transport, keys)
         let clock = config.monitor.trace ? try alignedClock(world) : SpanClock()
         var coordinator: Coordinator?
@@ -96,7 +107,7 @@ public enum DistributedJob {
                            settings: settings,
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
                            inbox: inbox!, inboxEndpoint: mine, peerEndpoints: Dictionary(uniqueKeysWithValues: topology.workerRanks.map { ($0, all[$0]) }),
-                           group: group, clock: clock, hooks: hooks, log: log)
+                           group: group, clock: clock, prefetch: prefetch, hooks: hooks, log: log)
         }
     }
 
@@ -129,8 +140,8 @@ public enum DistributedJob {
     /// job before this process goes.
     public static func runReplica(config: TrainingConfig, workDir: URL, topology: JobTopology, placement: Replica.Placement,
                                   settings: LinkSettings, coordinatorEndpoint: String, inbox: MessageSocket, inboxEndpoint: String,
-                                  peerEndpoints: [Int: String], group: GroupReducer?, clock: SpanClock = SpanClock(), hooks: Hooks,
-                                  log: @escaping @Sendable (String) -> Void) throws {
+                                  peerEndpoints: [Int: String], group: GroupReducer?, clock: SpanClock = SpanClock(), prefetch: Bool = false,
+                                  hooks: Hooks, log: @escaping @Sendable (String) -> Void) throws {
         let job = JobIdentity()
         let shortName = "\(placement.network.rawValue)\(placement.groupRank)"
         func failure(_ e: Error) -> RankFailure { RankFailure(rank: placement.rank, name: shortName, host: settings.host, cause: e) }
@@ -161,7 +172,7 @@ public enum DistributedJob {
             }
             let train = try openDataset(config.data, split: .train)
             let feed = try DataFeed(dataset: train, config: config, groupSize: topology.count(of: placement.network), groupRank: placement.groupRank,
-                                    batchPerRank: topology.batchPerRank(of: placement.network, batchSize: config.train.batchSize), prefetch: true)
+                                    batchPerRank: topology.batchPerRank(of: placement.network, batchSize: config.train.batchSize), prefetch: prefetch)
             let r = try Replica(config: config, plan: ModePlan(config), placement: placement, feed: feed, evaluator: SharedEvaluator(config: config),
                                 coordinator: coordinator, pair: pair, group: group, workDir: workDir, clock: clock)
             replica = r

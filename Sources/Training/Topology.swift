@@ -3,8 +3,9 @@
 // The single-process Trainer is the job with k = 1 and no coordinator rank (its replicas are
 // ranks 0 and 1).
 //
-// The global batch G = train.batch_size × max(k_A, k_B) is the same for both groups; group n's
-// rank g holds the contiguous images [g·G/k_n, (g+1)·G/k_n) of it (DistributedSampler). With
+// The global batch G = train.batch_size × max(k_A, k_B) is the same for both groups (a split
+// chosen by cost, RankSplit, fixes G instead); group n's rank g holds the contiguous images
+// [g·G/k_n, (g+1)·G/k_n) of it (DistributedSampler). With
 // k_A = k_B replica A_i and B_i hold the same images (pair i); otherwise a replica's images are
 // spread over one or more replicas of the other group, and what the pair channel carries is
 // routed by image ranges (`overlaps`).
@@ -16,15 +17,18 @@ public struct JobTopology: Equatable, Sendable {
     public let networks: [NetworkID]
     /// World rank of the coordinator, or nil when it is not an MPI rank.
     public let coordinatorRank: Int?
+    /// G when a cost-balanced split fixed it; nil: train.batch_size × k.
+    public let fixedGlobalBatch: Int?
 
     /// Equal groups of `k` replicas.
     public init(k: Int, networks: [NetworkID], coordinatorRank: Int?) {
         self.init(counts: Array(repeating: k, count: networks.count), networks: networks, coordinatorRank: coordinatorRank)
     }
 
-    public init(counts: [Int], networks: [NetworkID], coordinatorRank: Int?) {
+    public init(counts: [Int], networks: [NetworkID], coordinatorRank: Int?, globalBatch: Int? = nil) {
         precondition(!networks.isEmpty && counts.count == networks.count && counts.allSatisfy { $0 >= 1 })
-        self.counts = counts; self.networks = networks; self.coordinatorRank = coordinatorRank
+        precondition(globalBatch.map { g in counts.allSatisfy { g % $0 == 0 } } ?? true, "JobTopology: \(counts) do not divide \(globalBatch!)")
+        self.counts = counts; self.networks = networks; self.coordinatorRank = coordinatorRank; self.fixedGlobalBatch = globalBatch
     }
 
     /// The topology of an MPI world of `worldSize` ranks running `config`. Throws when the
@@ -57,8 +61,9 @@ public struct JobTopology: Equatable, Sendable {
     /// Replicas of `network`.
     public func count(of network: NetworkID) -> Int { counts[networks.firstIndex(of: network)!] }
 
-    /// G: the images of one iteration, the same for every group (`batchSize` per rank of the larger group).
-    public func globalBatch(batchSize: Int) -> Int { batchSize * k }
+    /// G: the images of one iteration, the same for every group (`batchSize` per rank of the
+    /// larger group, unless a cost-balanced split fixed it).
+    public func globalBatch(batchSize: Int) -> Int { fixedGlobalBatch ?? batchSize * k }
 
     /// Images per rank of `network`: G / k_n.
     public func batchPerRank(of network: NetworkID, batchSize: Int) -> Int { globalBatch(batchSize: batchSize) / count(of: network) }

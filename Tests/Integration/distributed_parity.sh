@@ -3,8 +3,8 @@
 # mpirun and real sockets: with one rank per network every mode reproduces the reference's
 # per-iteration losses and decisions bit for bit; with two ranks per network it matches the
 # reference at twice the batch to float summation error (rtol 1e-5 over 4 iterations; measured
-# ~2e-8); so do unequal groups (ranks_a ≠ ranks_b) at their global batch; a distributed run
-# resumed from its checkpoint continues exactly.
+# ~2e-8); so do unequal groups (ranks_a ≠ ranks_b) at their global batch, and a split the job
+# chooses by cost; a distributed run resumed from its checkpoint continues exactly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source launch/env.sh
@@ -76,6 +76,17 @@ for spec in "unequal-colad-object:1:2:configs/colad-tiny.yaml --set colad.granul
   echo -n "distributed_parity: $name, ranks a $ka, b $kb vs batch 4: "
   compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 1e-5
 done
+
+# No counts, 3 worker ranks: the job splits them by step cost (Runtime/Balancing, RankSplit): the
+# small network gets 2 ranks, the global batch stays batch_size × ⌈3/2⌉ = 4, and the run equals
+# the reference at batch 4 (rtol 1e-5 as above).
+name=auto-split
+run_ref "$name" --config configs/colad-tiny-small.yaml --set train.batch_size=4
+run_mpi 4 "$name" --config configs/colad-tiny-small.yaml --set train.batch_size=2
+grep -q "balance: 3 worker ranks: a tiny 1, b small 2; global batch 4" "$tmp/$name-mpi.log" \
+  || { echo "distributed_parity: the cost-balanced split of 3 workers is not a tiny 1, b small 2"; grep balance "$tmp/$name-mpi.log"; exit 1; }
+echo -n "distributed_parity: 3 workers split by cost (a 1, b 2) vs batch 4: "
+compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 1e-5
 
 # Resume: 2 iterations + checkpoint, then --resume for 2 more == the uninterrupted run.
 iters=2 run_mpi 3 resume --config configs/colad-tiny.yaml
