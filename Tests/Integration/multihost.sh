@@ -3,7 +3,8 @@
 # coordinator on colad-h0, network A's ranks on colad-h1, network B's on colad-h2, so every pair
 # crosses hosts; TCP across a bridge, addresses in 198.18.0.0/24).
 # 1. Parity with the single-process reference (1 rank per network bit-exact, 2 ranks per network
-#    within 1e-5 at twice the batch), --resume across hosts, status and control from another host.
+#    within 1e-5 at twice the batch, unequal groups a 1 / b 2 chosen by the job within 1e-5),
+#    --resume across hosts, status and control from another host.
 # 2. The fault matrix: kill -9 of a remote worker, SIGSTOP of a remote worker, kill -9 of the
 #    coordinator, link down on a worker host, link down on the coordinator's host: every process
 #    of the job (colad, orted, mpirun) on every host has exited non-zero within 15 s and the first
@@ -67,6 +68,13 @@ echo -n "multihost: 1 rank per network across hosts vs one process: "; compare "
 "$COLAD" train "${small[@]}" --max-iters 4 --set train.batch_size=4 --work-dir "$tmp/ref2" > "$tmp/ref2.log" 2>&1 || fail "reference run (batch 4) failed"
 cluster_mpirun "$tmp/hosts2" 5 k2 --max-iters 4 --set train.batch_size=2 || fail "5-rank job failed"
 echo -n "multihost: 2 ranks per network across hosts vs one process at twice the batch: "; compare "$tmp/ref2/metrics.jsonl" "$tmp/k2/metrics.jsonl" --iterations 4 --rtol 1e-5
+# Unequal groups across hosts, chosen by the job: 3 workers and no counts (a on colad-h1, b's two
+# ranks on colad-h2), messages routed by image ranges over TCP; G = 2 × ⌈3/2⌉ = 4.
+printf 'colad-h0 slots=1\ncolad-h1 slots=1\ncolad-h2 slots=2\n' > "$tmp/hosts12"
+cluster_mpirun "$tmp/hosts12" 4 unequal --max-iters 4 --set train.batch_size=2 || fail "unequal 3-host job failed"
+grep -q "balance: 3 worker ranks: a tiny 1, b tiny 2; global batch 4" "$tmp/unequal.log" || fail "the job did not split 3 workers a 1, b 2"
+echo -n "multihost: ranks a 1 (colad-h1), b 2 (colad-h2), split by the job, vs one process at batch 4: "
+compare "$tmp/ref2/metrics.jsonl" "$tmp/unequal/metrics.jsonl" --iterations 4 --rtol 1e-5
 cluster_mpirun "$tmp/hosts1" 3 resume --max-iters 2 || fail "resume: first half failed"
 cluster_mpirun "$tmp/hosts1" 3 resume --max-iters 2 --resume || fail "resume: second half failed"
 echo -n "multihost: resumed across hosts vs uninterrupted: "; compare "$tmp/k1/metrics.jsonl" "$tmp/resume/metrics.jsonl" --iterations 4 --rtol 0
