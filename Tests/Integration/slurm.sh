@@ -4,7 +4,8 @@
 # 1. mpirun inside the allocation: a short CoLAD job across both nodes runs to completion; the
 #    coordinator on the first node, each network's ranks on both; `colad status` answers while it
 #    runs; the log shows both networks' final mAP;
-# 2. srun --mpi=pmix (no mpirun): the same job, the same numbers bit for bit;
+# 2. srun --mpi=pmix (no mpirun): the same job, the same numbers bit for bit; 4 tasks (not 1 + 2k)
+#    for tiny + small: the job splits its 3 workers by cost (a 1, b 2) and finishes;
 # 3. scancel of a running job ends every process on every node within 15 s, and the last
 #    checkpoint loads.
 # Skipped (exit 77, one line) only where the namespaces or the Slurm daemons cannot start.
@@ -69,6 +70,14 @@ grep -q "final b (tiny): mAP" "$tmp/srun.log" || fail "the srun --mpi=pmix job d
 $PY Tests/Integration/compare_metrics.py "$tmp/mpirun/metrics.jsonl" "$tmp/srun/metrics.jsonl" --iterations 200 --rtol 0 \
   || fail "srun and mpirun jobs differ"
 echo "slurm: srun --mpi=pmix job $job finished in $(( (t1 - t0) / 1000000 )) ms, bit-identical to the mpirun job"
+
+# 2b. 4 tasks for two networks (not 1 + 2k): the job splits its 3 workers by measured cost.
+job=$(sbatch --parsable --nodes=2 --ntasks=4 --ntasks-per-node=2 --output="$tmp/auto.log" launch/slurm.sbatch configs/colad-tiny-small.yaml \
+  --work-dir "$tmp/auto" --max-iters 4 "${small[@]}")
+wait_job "$job" || fail "4-task job $job did not end"
+grep -q "3 workers split by cost" "$tmp/auto.log" && grep -q "balance: 3 worker ranks: a tiny 1, b small 2" "$tmp/auto.log" \
+  && grep -q "job finished at iteration 4" "$tmp/auto.log" || fail "the 4-task job did not split its workers a 1, b 2 and finish"
+echo "slurm: 4 tasks: $(grep -o 'balance: 3 worker ranks: a tiny 1, b small 2; global batch [0-9]*' "$tmp/auto.log"), finished"
 
 # 3. scancel: every process on every node gone within 15 s, the checkpoint loadable.
 job=$(sbatch --parsable --nodes=2 --ntasks=5 --ntasks-per-node=3 --output="$tmp/cancel.log" launch/slurm.sbatch configs/colad-tiny.yaml \
