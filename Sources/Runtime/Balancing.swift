@@ -84,9 +84,9 @@ enum Balancing {
         // Per rank: with unequal groups a rank of network n runs G/k_n images, not batch_size
         // (the cost is linear in the images: GEMM FLOPs). Equal groups: × 1.
         let b = config.train.batchSize
-        let work = measured.mapValues { $0 / Double(b) }.reduce(into: [NetworkID: Double]()) { out, e in
-            out[e.key] = e.value * Double(topology.batchPerRank(of: e.key, batchSize: b))
-        }
+        let work = Dictionary(uniqueKeysWithValues: measured.map { n, t in
+            (n, t * Double(topology.batchPerRank(of: n, batchSize: b)) / Double(b))
+        })
         var lines: [String] = []
         var mine: Int?
         for host in Array(Set(hosts)).sorted() {
