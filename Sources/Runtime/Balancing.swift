@@ -38,37 +38,48 @@ enum Balancing {
         }
     }
 
+    /// Every world rank's core count (a collective call).
+    static func cores(world: Communicator) throws -> [Int] {
+        try world.allGather(Array(String(ProcessInfo.processInfo.activeProcessorCount).utf8))
+            .map { Int(String(decoding: $0, as: UTF8.self)) ?? 1 }
+    }
+
     /// The cost-balanced split of the worker ranks between two networks, when the job was given
     /// no counts (distributed.ranks_per_network / ranks_a / ranks_b unset, balance on) and its
     /// coordinator is rank 0; nil otherwise, or with 2 workers (1 + 1 is the only split). Two
     /// trained networks of one architecture split evenly without a measurement.
-    static func rankSplit(world: Communicator, config: TrainingConfig, costs: StepCosts) throws -> (RankSplit.Choice, [String])? {
+    ///
+    /// The worker ranks' hosts' cores (`hosts`, `cores`: every world rank's) are one pool for the
+    /// model: a split with more ranks than cores shares them (RankSplit).
+    static func rankSplit(world: Communicator, config: TrainingConfig, costs: StepCosts,
+                          hosts: [String], cores: [Int]) throws -> (RankSplit.Choice, [String])? {
         let d = config.distributed, plan = costs.plan
         let workers = world.size - 1
         guard plan.networks.count == 2, d.balance, d.ranksPerNetwork == nil, d.ranksA == nil, d.ranksB == nil,
               d.coordinator == nil, workers >= 3 else { return nil }
         let b = config.train.batchSize
-        let alike = plan.role(.a).trained && plan.role(.b).trained && config.networkA.architecture == config.networkB?.architecture
-        let perImage = alike ? [NetworkID.a: 1.0, .b: 1.0] : try costs.get().mapValues { $0 / Double(b) }
-        guard let choice = RankSplit.choose(workers: workers, batchSize: b, costPerImage: perImage) else { return nil }
+        let (perImage, measured) = try WorkerPlan.costPerImage(config, plan: plan) { try costs.get() }
+        var poolCores: [String: Int] = [:]
+        for r in 1..<world.size { poolCores[hosts[r]] = cores[r] }
+        let pool = poolCores.values.reduce(0, +)
+        guard let choice = RankSplit.choose(workers: workers, batchSize: b, costPerImage: perImage, cores: pool) else { return nil }
         let g = choice.globalBatch
         let label = { (n: NetworkID) in config.network(n)?.label ?? "custom" }
         var line = "balance: \(workers) worker ranks: a \(label(.a)) \(choice.a), b \(label(.b)) \(choice.b); "
             + "global batch \(g) (a \(g / choice.a), b \(g / choice.b) images per rank)"
-        if alike {
+        if !measured {
             line += "; one architecture, so as even as the ranks allow"
         } else {
             line += String(format: "; step cost per image at 1 thread a %.1f ms, b %.1f ms", perImage[.a]! * 1e3, perImage[.b]! * 1e3)
             line += choice.equalStep.map { String(format: "; predicted step ×%.2f of the equal split", choice.step / $0) }
                 ?? "; no equal split of \(workers)"
+            line += " on \(pool) core\(pool == 1 ? "" : "s")"
         }
         return (choice, [line + " (distributed.ranks_a / ranks_b override)"])
     }
 
     /// Sets this rank's threads (workers only) and returns the lines that describe the plan.
-    static func apply(world: Communicator, topology: JobTopology, hosts: [String], config: TrainingConfig, costs: StepCosts) throws -> [String] {
-        let cores = try world.allGather(Array(String(ProcessInfo.processInfo.activeProcessorCount).utf8))
-            .map { Int(String(decoding: $0, as: UTF8.self)) ?? 1 }
+    static func apply(world: Communicator, topology: JobTopology, hosts: [String], cores: [Int], config: TrainingConfig, costs: StepCosts) throws -> [String] {
         let d = config.distributed
         let explicit: [NetworkID: Int] = [.a: d.threadsA, .b: d.threadsB].compactMapValues { $0 }
         guard d.balance || !explicit.isEmpty else { return [] }

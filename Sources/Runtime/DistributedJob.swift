@@ -47,10 +47,11 @@ public enum DistributedJob {
     public static func run(world: Communicator, config: TrainingConfig, workDir: URL, resume: Bool, stopAfter: Int?,
                            hooks: Hooks, log: @escaping @Sendable (String) -> Void) throws {
         let costs = Balancing.StepCosts(world: world, config: config)
-        let split = try Balancing.rankSplit(world: world, config: config, costs: costs)
+        let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        let cores = try Balancing.cores(world: world)
+        let split = try Balancing.rankSplit(world: world, config: config, costs: costs, hosts: hosts, cores: cores)
         let topology = try split.map { JobTopology(counts: [$0.0.a, $0.0.b], networks: [.a, .b], coordinatorRank: 0, globalBatch: $0.0.globalBatch) }
             ?? JobTopology(worldSize: world.size, config: config)
-        let hosts = try world.allGather(Array(HostInfo.name.utf8)).map { String(decoding: $0, as: UTF8.self) }
         // COLAD_TRANSPORT=tcp runs a one-host job exactly as a multi-host one (TCP on all
         // interfaces, the host's address advertised): how the multi-node path is tested on one machine.
         let oneHost = Set(hosts).count == 1 && ProcessInfo.processInfo.environment["COLAD_TRANSPORT"] != "tcp"
@@ -65,7 +66,7 @@ public enum DistributedJob {
             : ChannelKeys(own: own, publicKeys: publicKeys, topology: topology,
                           file: KeyFile.read(in: workDir, waiting: Coordinator.startupSeconds(config)))
         let role = topology.role(of: world.rank)
-        let plan = (split?.1 ?? []) + (try Balancing.apply(world: world, topology: topology, hosts: hosts, config: config, costs: costs))
+        let plan = (split?.1 ?? []) + (try Balancing.apply(world: world, topology: topology, hosts: hosts, cores: cores, config: config, costs: costs))
         if world.rank == 0 { for line in plan { log(line) } }
         // Prefetch batches only where the host has a core no compute thread uses: on a host
         // whose cores the ranks' threads fill, the prefetch thread slowed CoLAD tiny + small at

@@ -10,7 +10,7 @@ struct Colad: ParsableCommand {
         commandName: "colad",
         abstract: "Train dense object detectors with Co-learning Label Assignment Distillation (CoLAD).",
         version: "0.1.0 (commit \(buildCommit))",
-        subcommands: [TrainCommand.self, ConfigCommand.self, EvalCommand.self, DetectCommand.self, ExportCommand.self, DatasetCommand.self, ExperimentCommand.self, PlotCommand.self, CoordinatorCommand.self, StatusCommand.self, Bench.self, Diag.self])
+        subcommands: [TrainCommand.self, ConfigCommand.self, EvalCommand.self, DetectCommand.self, ExportCommand.self, DatasetCommand.self, ExperimentCommand.self, PlotCommand.self, CoordinatorCommand.self, StatusCommand.self, PlanCommand.self, Bench.self, Diag.self])
 
     /// Line-buffered stdout, so logs written to a file or pipe appear as they happen.
     static func main() {

@@ -4,7 +4,7 @@
 # per-iteration losses and decisions bit for bit; with two ranks per network it matches the
 # reference at twice the batch to float summation error (rtol 1e-5 over 4 iterations; measured
 # ~2e-8); so do unequal groups (ranks_a ≠ ranks_b) at their global batch, and a split the job
-# chooses by cost; a distributed run resumed from its checkpoint continues exactly.
+# chooses by cost; the default launch plans its worker count; a distributed run resumed from its checkpoint continues exactly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source launch/env.sh
@@ -87,6 +87,22 @@ grep -q "balance: 3 worker ranks: a tiny 1, b small 2; global batch 4" "$tmp/$na
   || { echo "distributed_parity: the cost-balanced split of 3 workers is not a tiny 1, b small 2"; grep balance "$tmp/$name-mpi.log"; exit 1; }
 echo -n "distributed_parity: 3 workers split by cost (a 1, b 2) vs batch 4: "
 compare "$tmp/$name-ref/metrics.jsonl" "$tmp/$name-mpi/metrics.jsonl" --iterations $iters --rtol 1e-5
+
+# The default launch (launch/local without a count): `colad plan` times both networks here at the
+# presets' 128 px, batch 8, picks the worker count for 2 cores (COLAD_CORES) and the job splits
+# it; small (2.2× tiny here) must get at least as many ranks, and the run must finish.
+COLAD_CORES=2 launch/local configs/colad-tiny-small.yaml --max-iters 2 --work-dir "$tmp/default" --set data.train_size=48 \
+  --set data.val_size=8 --set train.log_every=1000 --set distributed.timeout_seconds=60 > "$tmp/default.log" 2>&1 \
+  || { echo "distributed_parity: the default launch failed"; cat "$tmp/default.log"; exit 1; }
+w=$(sed -n 's/^plan: \([0-9]*\) worker ranks on 2 cores.*/\1/p' "$tmp/default.log")
+split=$(grep -o "balance: $w worker ranks: a tiny [0-9]*, b small [0-9]*" "$tmp/default.log" || true)
+ka=$(echo "$split" | sed -n 's/.*a tiny \([0-9]*\).*/\1/p'); kb=$(echo "$split" | sed -n 's/.*b small \([0-9]*\)$/\1/p')
+if [ -z "$w" ] || [ -z "$ka" ] || [ "$kb" -lt "$ka" ] || ! grep -q "coordinator + $w workers split" "$tmp/default.log" \
+   || ! grep -q "job finished at iteration 2" "$tmp/default.log"; then
+  echo "distributed_parity: the default launch did not start the planned workers and split them (plan ${w:-none}, split ${split:-none})"
+  grep -E "^(plan|local|balance):" "$tmp/default.log"; exit 1
+fi
+echo "distributed_parity: default launch: plan $w workers on 2 cores, ${split#balance: }, finished"
 
 # Resume: 2 iterations + checkpoint, then --resume for 2 more == the uninterrupted run.
 iters=2 run_mpi 3 resume --config configs/colad-tiny.yaml

@@ -4,7 +4,7 @@
 # 1. mpirun inside the allocation: a short CoLAD job across both nodes runs to completion; the
 #    coordinator on the first node, each network's ranks on both; `colad status` answers while it
 #    runs; the log shows both networks' final mAP;
-# 2. srun --mpi=pmix (no mpirun): the same job, the same numbers bit for bit; 4 tasks (not 1 + 2k)
+# 2. srun --mpi=pmix (no mpirun): the same job, the same numbers bit for bit; 4 tasks (3 workers)
 #    for tiny + small: the job splits its 3 workers by cost (a 1, b 2) and finishes;
 # 3. scancel of a running job ends every process on every node within 15 s, and the last
 #    checkpoint loads.
@@ -71,7 +71,7 @@ $PY Tests/Integration/compare_metrics.py "$tmp/mpirun/metrics.jsonl" "$tmp/srun/
   || fail "srun and mpirun jobs differ"
 echo "slurm: srun --mpi=pmix job $job finished in $(( (t1 - t0) / 1000000 )) ms, bit-identical to the mpirun job"
 
-# 2b. 4 tasks for two networks (not 1 + 2k): the job splits its 3 workers by measured cost.
+# 2b. 4 tasks for two networks: the job splits its 3 workers by measured cost.
 job=$(sbatch --parsable --nodes=2 --ntasks=4 --ntasks-per-node=2 --output="$tmp/auto.log" launch/slurm.sbatch configs/colad-tiny-small.yaml \
   --work-dir "$tmp/auto" --max-iters 4 "${small[@]}")
 wait_job "$job" || fail "4-task job $job did not end"
