@@ -68,13 +68,6 @@ public enum DistributedJob {
         let role = topology.role(of: world.rank)
         let plan = (split?.1 ?? []) + (try Balancing.apply(world: world, topology: topology, hosts: hosts, cores: cores, config: config, costs: costs))
         if world.rank == 0 { for line in plan { log(line) } }
-        // Prefetch batches only where the host has a core no compute thread uses: on a host
-        // whose cores the ranks' threads fill, the prefetch thread slowed CoLAD tiny + small at
-        // 1 + 1 ranks on 2 cores from 32.5 to 27 images/s (DataFeed).
-        let threads = try world.allGather(Array(String(role == .coordinator ? 0 : Parallel.threads).utf8))
-            .map { Int(String(decoding: $0, as: UTF8.self)) ?? 0 }
-        let busy = zip(hosts, threads).filter { $0.0 == hosts[world.rank] }.map(\.1).reduce(0, +)
-        let prefetch = busy < ProcessInfo.processInfo.activeProcessorCount
         let settings = linkSettings(config, world.rank, transport, keys)
         let clock = config.monitor.trace ? try alignedClock(world) : SpanClock()
         var coordinator: Coordinator?
@@ -108,7 +101,7 @@ public enum DistributedJob {
                            settings: settings,
                            coordinatorEndpoint: config.distributed.coordinator ?? all[topology.coordinatorRank!],
                            inbox: inbox!, inboxEndpoint: mine, peerEndpoints: Dictionary(uniqueKeysWithValues: topology.workerRanks.map { ($0, all[$0]) }),
-                           group: group, clock: clock, prefetch: prefetch, hooks: hooks, log: log)
+                           group: group, clock: clock, prefetch: true, hooks: hooks, log: log)
         }
     }
 

@@ -31,10 +31,7 @@ public final class Trainer {
         self.plan = plan
         self.coordinator = coordinator
         // The replicas share one feed (a pair reads the same batch) and one evaluator.
-        // Prefetch only with a core the compute threads leave free (DataFeed: measured, it helps
-        // at 1 thread on 2 cores and is within noise when the threads fill the cores).
-        let feed = try DataFeed(dataset: openDataset(config.data, split: .train), config: config,
-                                prefetch: Parallel.threads < ProcessInfo.processInfo.activeProcessorCount)
+        let feed = try DataFeed(dataset: openDataset(config.data, split: .train), config: config, prefetch: true)
         let evaluator = SharedEvaluator(config: config)
         let pair = plan.networks.count > 1 ? InProcessPair() : nil
         replicas = try plan.networks.map { id in

@@ -1,5 +1,6 @@
-// DataFeed's prefetch: the batch of the next position is prepared on a thread of its own while
-// the step computes; what comes out is the same as without it, in order or after a jump.
+// DataFeed's prefetch: the batch of the next position is prepared on a thread of its own (idle
+// scheduling class) while the step computes, and the step's thread decodes what is left when it
+// asks; what comes out is the same as without it, in order or after a jump.
 import Config
 import Datasets
 import Foundation
@@ -34,6 +35,44 @@ final class DataFeedPrefetchTests: XCTestCase {
         XCTAssertThrowsError(try feed.batch(at: feed.sampler.position(after: first))) { error in
             XCTAssertTrue("\(error)".contains("image"), "\(error)")
         }
+    }
+}
+
+extension DataFeedPrefetchTests {
+    /// Asked for at once, a prefetched batch is decoded by both threads: the prefetch thread's
+    /// images and the caller's, each image once, and the batch equals the direct one.
+    func testTheCallerDecodesBesideThePrefetchThread() throws {
+        var c = miniConfig(.baseline)
+        c.train.batchSize = 8
+        let base = try openDataset(c.data, split: .train)
+        let slow = SlowRecording(base: base, seconds: 0.02)
+        let feed = try DataFeed(dataset: slow, config: c, prefetch: true)
+        let plain = try DataFeed(dataset: base, config: c)
+        let first = SamplerPosition(), next = feed.sampler.position(after: first)
+        _ = try feed.batch(at: first)   // decoded by the caller alone (nothing was prefetched)
+        let b = try feed.batch(at: next)
+        let mine = Set(b.imageIds.map { $0 - 1 })
+        let loads = slow.loads().filter { mine.contains($0.index) }   // an epoch's batches are disjoint
+        XCTAssertEqual(b.images, try plain.batch(at: next).images)
+        XCTAssertEqual(loads.map(\.index).sorted(), b.imageIds.map { $0 - 1 }.sorted(), "each image of the batch decoded once")
+        XCTAssertEqual(Set(loads.map(\.thread)).count, 2, "both the prefetch thread and the caller decoded: \(loads)")
+    }
+}
+
+/// Sleeps `seconds` per load and records which thread loaded which index.
+private final class SlowRecording: DetectionDataset, @unchecked Sendable {
+    let base: any DetectionDataset, seconds: Double
+    private var log: [(index: Int, thread: String)] = []
+    private let lock = NSLock()
+    init(base: any DetectionDataset, seconds: Double) { self.base = base; self.seconds = seconds }
+    var count: Int { base.count }
+    var classNames: [String] { base.classNames }
+    func loads() -> [(index: Int, thread: String)] { lock.lock(); defer { lock.unlock() }; return log }
+    func load(_ index: Int) throws -> Sample {
+        Thread.sleep(forTimeInterval: seconds)
+        let me = "\(Unmanaged.passUnretained(Thread.current).toOpaque())"
+        lock.lock(); log.append((index, me)); lock.unlock()
+        return try base.load(index)
     }
 }
 
