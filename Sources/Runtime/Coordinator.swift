@@ -278,7 +278,7 @@ public final class Coordinator {
             workers.update(r) { $0.setPhase(.training, at: now) }
             progressAt = now
         case .report(let rep):
-            workers.update(r) { $0.lastIteration = f.iteration; $0.times = rep.times; $0.rejected = rep.rejected }
+            workers.update(r) { $0.lastIteration = f.iteration; $0.times = rep.times; $0.rejected = rep.rejected; $0.residentMB = rep.residentMB }
         case .failure(let text):
             throw JobFailure("\(workers[r]!.name) failed at iteration \(f.iteration): \(text)")
         case .bye:

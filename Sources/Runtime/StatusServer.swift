@@ -73,7 +73,7 @@ extension Coordinator {
              "phase": w.phase.name, "last_iteration": w.lastIteration, "heartbeat_age_s": now.timeIntervalSince(w.lastHeard),
              "step_time_s": w.times["total"] ?? NSNull(), "allreduce_s": w.times["allreduce"] ?? NSNull(),
              "coordinator_wait_s": w.times["coordinator_wait"] ?? NSNull(), "pair_wait_s": w.times["pair"] ?? NSNull(),
-             "rejected_messages": w.rejected.values.reduce(0, +)]
+             "rejected_messages": w.rejected.values.reduce(0, +), "rss_mb": w.residentMB > 0 ? w.residentMB : NSNull()]
         }
         // Every documented kind, zero until seen.
         var byKind = Dictionary(uniqueKeysWithValues: FrameRejection.allCases.map { ($0.rawValue, 0) })

@@ -121,7 +121,7 @@ extension Report {
             if let k = n.kd { w.f64(k.cls); w.f64(k.iou); w.f64(k.box) }
         }
         w.i64(images); w.i64(epoch)
-        w.numbers(times); w.counts(rejected)
+        w.numbers(times); w.counts(rejected); w.f64(residentMB)
         return w.bytes
     }
     static func decode(_ bytes: [UInt8]) throws -> Report {
@@ -134,6 +134,8 @@ extension Report {
         }
         m.images = try r.i64(); m.epoch = try r.i64()
         m.times = try r.numbers(max: 64); m.rejected = try r.counts(max: 64)
+        m.residentMB = try r.f64()
+        guard m.residentMB.isFinite, m.residentMB >= 0 else { throw FrameRejection.malformedPayload }
         try r.finish(); return m
     }
 }

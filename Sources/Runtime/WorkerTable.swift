@@ -26,6 +26,7 @@ struct WorkerTable {
         var phaseSince: Date
         var times: [String: Double] = [:]
         var rejected: [String: Int] = [:]
+        var residentMB: Double = 0
         var finished = false
         /// Since when sends to its main socket fail: its connection is gone.
         var unreachableSince: Date?

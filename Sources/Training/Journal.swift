@@ -122,7 +122,9 @@ public final class Journal {
             var line = rec.jsonObject()
             line["wall_time"] = now.timeIntervalSince1970
             line["images_per_s"] = rate.imagesPerSecond
-            if let rss = ProcessMemory.residentBytes() { line["rss_mb"] = Double(rss) / 1_048_576 }
+            // The job's largest process: this one (the coordinator, or the single process) or a rank.
+            let own = ProcessMemory.residentBytes().map { Double($0) / 1_048_576 } ?? 0
+            if max(own, rec.residentMB) > 0 { line["rss_mb"] = max(own, rec.residentMB) }
             try metrics.append(line)
             try scalars(line, step: rec.iteration + 1, at: now)
             progress.update(rec, rate: rate)

@@ -246,6 +246,7 @@ public struct Ledger {
             }
             // The iteration waits for the slowest rank in each phase.
             for r in reps.values { for (k, v) in r.times where k != "total" { rec.times[k] = max(rec.times[k] ?? 0, v) } }
+            rec.residentMB = reps.values.map(\.residentMB).max() ?? 0
             rec.images = topology.ranks(of: topology.networks[0]).compactMap { reps[$0]?.images }.reduce(0, +)
             reports[t] = nil
             written = t

@@ -73,6 +73,8 @@ public struct Report: Equatable, Sendable {
     public var times: [String: Double] = [:]
     /// Messages this rank rejected so far, by kind.
     public var rejected: [String: Int] = [:]
+    /// This rank's resident memory after the step, MiB (0: unknown).
+    public var residentMB: Double = 0
     public init(network: NetworkID, record: NetworkRecord?) { self.network = network; self.record = record }
 }
 

@@ -59,6 +59,8 @@ public struct IterationRecord: Equatable, Sendable {
     public var times: [String: Double] = [:]
     /// Images of the global batch.
     public var images: Int = 0
+    /// The largest resident memory of the job's ranks after this iteration, MiB (0: unknown).
+    public var residentMB: Double = 0
 
     public init(iteration: Int) { self.iteration = iteration }
 

@@ -217,6 +217,7 @@ public final class Replica {
         report.times = f.times
         report.times["total"] = f.times.values.reduce(0, +)
         report.rejected = coordinator.rejected.merging(pair?.rejected ?? [:], uniquingKeysWith: +)
+        report.residentMB = ProcessMemory.residentBytes().map { Double($0) / 1_048_576 } ?? 0
         try coordinator.send(.report(report), iteration: f.t)
         f.lap("report")   // a span only: the report already holds the phase times
         inFlight = f

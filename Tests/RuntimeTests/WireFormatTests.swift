@@ -20,8 +20,13 @@ final class WireFormatTests: XCTestCase {
             XCTAssertEqual(try Decision.decode(d.encode()), d)
         }
         var rep = Report(network: .b, record: NetworkRecord(cls: 1.25, box: 0.5, iou: 0.125, kd: KDParts(cls: 1, iou: 2, box: 3), numPositives: 7, lr: 0.01))
-        rep.times = ["total": 0.5]; rep.rejected = ["bad_magic": 2]; rep.epoch = 3; rep.images = 4
+        rep.times = ["total": 0.5]; rep.rejected = ["bad_magic": 2]; rep.epoch = 3; rep.images = 4; rep.residentMB = 212.5
         XCTAssertEqual(try Report.decode(rep.encode()), rep)
+        for bad in [Double.nan, -1, .infinity] {
+            rep.residentMB = bad
+            XCTAssertThrowsError(try Report.decode(rep.encode()), "resident memory \(bad)")
+        }
+        rep.residentMB = 212.5
         XCTAssertEqual(try Report.decode(Report(network: .a, record: nil).encode()), Report(network: .a, record: nil))
         let hello = Hello(network: .a, groupRank: 1, host: "node-1", pid: 42, inbox: "tcp://127.0.0.1:5000")
         XCTAssertEqual(try Hello.decode(hello.encode()), hello)

@@ -34,7 +34,7 @@ final class LedgerTests: XCTestCase {
 
     func report(_ net: NetworkID, cls: Double, pos: Int = 3) -> Report {
         var r = Report(network: net, record: NetworkRecord(cls: cls, box: 1, iou: 0.5, numPositives: pos, lr: 0.01))
-        r.images = 2; r.times = ["forward": cls, "total": 9]
+        r.images = 2; r.times = ["forward": cls, "total": 9]; r.residentMB = 100 + cls
         return r
     }
 
@@ -79,6 +79,8 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(out[0].networks[.a]?.cls, 30); XCTAssertEqual(out[0].networks[.b]?.cls, 70)
         XCTAssertEqual(out[0].networks[.a]?.numPositives, 6)
         XCTAssertEqual(out[1].times["forward"], 4); XCTAssertNil(out[1].times["total"])
+        // The largest rank's resident memory (100 + cls of each report).
+        XCTAssertEqual(out.map(\.residentMB), [140, 104])
         XCTAssertEqual(out[0].images, 4)
         XCTAssertEqual(l.written, 1)
         XCTAssertThrowsError(try l.report(report(.a, cls: 1), iteration: 1, from: 1), "stale: iteration 1 is recorded")
