@@ -88,14 +88,18 @@ public enum OpenMetrics {
             ("coordinator_wait_s", "colad_rank_coordinator_wait_seconds", "gauge", "The rank's latest wait for the coordinator's decision."),
             ("pair_wait_s", "colad_rank_pair_seconds", "gauge", "The rank's latest pair-channel time (sends and receives)."),
             ("rejected_messages", "colad_rank_rejected_messages", "counter", "Messages the rank's pair inbox rejected."),
+            ("rss_mb", "colad_rank_resident_bytes", "gauge", "The rank's resident memory after its latest step."),
         ]
+        // Status gives memory in MiB; OpenMetrics wants base units.
+        let scale: [String: Double] = ["rss_mb": 1_048_576]
         let ranks = (s["ranks"] as? [[String: Any]]) ?? []
         for field in rankFields {
             var f = Family(name: field.name, type: field.type, help: field.help)
             for r in ranks {
                 let labels = [("rank", "\(r["rank"] ?? "")"), ("network", "\(r["network"] ?? "")"), ("group_rank", "\(r["group_rank"] ?? "")"),
                               ("host", "\(r["host"] ?? "")")]
-                f.add(r[field.key], labels, suffix: field.type == "counter" ? "_total" : "")
+                let value = scale[field.key].flatMap { s in OpenMetrics.number(r[field.key]).map { $0 * s } } ?? OpenMetrics.number(r[field.key])
+                f.add(value, labels, suffix: field.type == "counter" ? "_total" : "")
             }
             families.append(f)
         }

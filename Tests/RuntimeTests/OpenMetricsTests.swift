@@ -15,7 +15,7 @@ final class OpenMetricsTests: XCTestCase {
         "teacher": ["current": "b", "ratio_b": 0.75],
         "rejected_messages": ["total": 3, "by_kind": ["bad_magic": 3, "wrong_job": 0], "by_socket": ["status": 3]],
         "ranks": [["rank": 1, "network": "a", "group_rank": 0, "host": "h1", "heartbeat_age_s": 0.5, "last_iteration": 40,
-                   "step_time_s": 0.25, "allreduce_s": NSNull(), "coordinator_wait_s": 0.01, "pair_wait_s": 0.002, "rejected_messages": 0]],
+                   "step_time_s": 0.25, "allreduce_s": NSNull(), "coordinator_wait_s": 0.01, "pair_wait_s": 0.002, "rejected_messages": 0, "rss_mb": 212.5]],
         "last_checkpoint": NSNull(),
     ]
 
@@ -31,6 +31,7 @@ final class OpenMetricsTests: XCTestCase {
         XCTAssertTrue(lines.contains("colad_rejected_messages_total{kind=\"bad_magic\"} 3"))
         XCTAssertTrue(lines.contains("# TYPE colad_rejected_messages counter"))
         XCTAssertTrue(lines.contains("colad_rank_heartbeat_age_seconds{rank=\"1\",network=\"a\",group_rank=\"0\",host=\"h1\"} 0.5"))
+        XCTAssertTrue(lines.contains("colad_rank_resident_bytes{rank=\"1\",network=\"a\",group_rank=\"0\",host=\"h1\"} 222822400"), "212.5 MiB in bytes")
         XCTAssertTrue(lines.contains("colad_job_info{job_id=\"ab12\",name=\"run \\\"x\\\"\",mode=\"colad\",phase=\"running\"} 1"))
         // Null fields give no sample; a family without samples is left out.
         XCTAssertFalse(text.contains("kd_cls")); XCTAssertFalse(text.contains("colad_eta_seconds"))
