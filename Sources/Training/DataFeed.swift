@@ -119,10 +119,13 @@ public final class DataFeed {
     private func work(position: SamplerPosition) throws -> PendingBatch {
         let global = try sampler.globalIndices(at: position)
         let indices = sampler.rankSlice(of: global)
+        // The closures hold the dataset and the preprocessing, not the feed: a pending batch the
+        // feed keeps must not keep the feed (and its prefetch thread) alive.
         return PendingBatch(position: position, count: indices.count, load: { [dataset] k in try dataset.load(indices[k]) },
-                            prepare: { [self] samples in
+                            prepare: { [dataset, preprocess] samples in
                                 try preprocess.prepare(samples, indices: indices, epoch: position.epoch,
-                                                       canvas: try canvas(ofGlobalBatch: global, epoch: position.epoch)) })
+                                                       canvas: try Self.canvas(ofGlobalBatch: global, epoch: position.epoch,
+                                                                               dataset: dataset, preprocess: preprocess)) })
     }
 
     /// The input canvas of the iteration at `position`: with keep-ratio resizing the largest
@@ -130,10 +133,11 @@ public final class DataFeed {
     /// dataset's recorded image sizes and the per-image draws, so that every rank pads to the
     /// shape the single-process reference uses at the same global batch.
     public func canvas(at position: SamplerPosition) throws -> (height: Int, width: Int) {
-        try canvas(ofGlobalBatch: sampler.globalIndices(at: position), epoch: position.epoch)
+        try Self.canvas(ofGlobalBatch: sampler.globalIndices(at: position), epoch: position.epoch, dataset: dataset, preprocess: preprocess)
     }
 
-    private func canvas(ofGlobalBatch global: [Int], epoch: Int) throws -> (height: Int, width: Int) {
+    private static func canvas(ofGlobalBatch global: [Int], epoch: Int, dataset: any DetectionDataset,
+                               preprocess: Preprocess) throws -> (height: Int, width: Int) {
         guard case .keepRatio = preprocess.resize else { return preprocess.canvas(forExtents: []) }
         let extents = try global.map { i -> (width: Int, height: Int) in
             let size = try dataset.imageSize(i)
@@ -158,7 +162,8 @@ private final class PendingBatch: @unchecked Sendable {
     private let prepare: ([Sample]) throws -> PreparedBatch
     private var claimed = 0, loaded = 0
     private var samples: [Sample?]
-    private var failure: Error?
+    /// Failed loads by image; the batch's error is the first image's, as a sequential load's.
+    private var failures: [Int: Error] = [:]
     private var result: Result<PreparedBatch, Error>?
 
     init(position: SamplerPosition, count: Int, load: @escaping (Int) throws -> Sample,
@@ -180,14 +185,14 @@ private final class PendingBatch: @unchecked Sendable {
             condition.lock()
             switch sample {
             case .success(let s): samples[k] = s
-            case .failure(let e): failure = failure ?? e
+            case .failure(let e): failures[k] = e
             }
             loaded += 1
             let last = loaded == count
-            let (all, error) = (samples, failure)
             condition.unlock()
-            if last {
-                let r = error.map { Result<PreparedBatch, Error>.failure($0) } ?? Result { try prepare(all.map { $0! }) }
+            if last {   // every other load is done: no lock needed to read them
+                let r = failures.min { $0.key < $1.key }.map { Result<PreparedBatch, Error>.failure($0.value) }
+                    ?? Result { try prepare(samples.map { $0! }) }
                 condition.lock(); result = r; condition.broadcast(); condition.unlock()
             }
         }

@@ -59,6 +59,19 @@ extension DataFeedPrefetchTests {
     }
 }
 
+extension DataFeedPrefetchTests {
+    /// A feed with a batch pending is freed when its owner lets go (the pending work holds the
+    /// dataset, not the feed), and its prefetch thread ends.
+    func testAFeedWithAPendingBatchIsFreed() throws {
+        let c = miniConfig(.baseline)
+        var feed: DataFeed? = try DataFeed(dataset: try openDataset(c.data, split: .train), config: c, prefetch: true)
+        _ = try feed!.batch(at: SamplerPosition())   // starts the next batch
+        weak var freed = feed
+        feed = nil
+        XCTAssertNil(freed, "a pending batch kept its feed alive")
+    }
+}
+
 /// Sleeps `seconds` per load and records which thread loaded which index.
 private final class SlowRecording: DetectionDataset, @unchecked Sendable {
     let base: any DetectionDataset, seconds: Double
