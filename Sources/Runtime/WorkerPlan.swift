@@ -45,15 +45,16 @@ public enum WorkerPlan {
                     ["plan: \(ka + kb) worker ranks (a \(ka), b \(kb)): \(why), so nothing to choose"])
         }
         let (c, measured) = costPerImage(config, plan: plan) { StepCost.measure(config, plan: plan, numClasses: 8) }
-        let best = RankSplit.workers(cores: cores, batchSize: b, costPerImage: c, maxWorkers: maxWorkers)
+        let candidates = RankSplit.candidates(cores: cores, batchSize: b, costPerImage: c, maxWorkers: maxWorkers)
+        let best = RankSplit.workers(among: candidates)
         let label = { (n: NetworkID) in config.network(n)?.label ?? "custom" }
         var lines = [measured
             ? String(format: "plan: step cost per image at 1 thread, measured here: a %@ %.2f ms, b %@ %.2f ms (b/a %.2f)",
                      label(.a), c[.a]! * 1e3, label(.b), c[.b]! * 1e3, c[.b]! / c[.a]!)
             : "plan: a and b are trained networks of one architecture (\(label(.a))): equal cost, no measurement"]
-        let base = RankSplit.choose(workers: 2, batchSize: b, costPerImage: c, cores: cores)!
-        for w in 2...max(2, maxWorkers ?? 2 * cores) {
-            guard let s = RankSplit.choose(workers: w, batchSize: b, costPerImage: c, cores: cores) else {
+        let base = candidates[0].split!
+        for (w, split) in candidates {
+            guard let s = split else {
                 lines.append("plan:   \(w) workers: no split divides the global batch \(RankSplit.globalBatch(workers: w, batchSize: b))")
                 continue
             }

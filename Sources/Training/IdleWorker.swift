@@ -2,8 +2,7 @@
 // no other runnable thread wants, so work handed to it (DataFeed's prefetch) fills the gaps of
 // the step — serial sections between parallel GEMMs, waits at the coordinator or in an
 // all-reduce — and never takes a core from the compute threads or the other ranks of the host.
-// Where SCHED_IDLE is refused the thread runs at the lowest nice value instead (and says so in
-// `policy`).
+// Where SCHED_IDLE is refused the thread runs at the lowest nice value instead.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +12,6 @@ final class IdleWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopping = false
-    /// "idle" (SCHED_IDLE), "nice 19", or "normal" when neither could be set; nil until started.
-    private(set) var policy: String?
 
     init(name: String) {
         let thread = Thread { [self] in run() }
@@ -33,8 +30,7 @@ final class IdleWorker: @unchecked Sendable {
     }
 
     private func run() {
-        let p = Self.lowerThisThread()
-        condition.lock(); policy = p; condition.unlock()
+        Self.lowerThisThread()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
@@ -45,14 +41,15 @@ final class IdleWorker: @unchecked Sendable {
         }
     }
 
-    /// Puts the calling thread in the idle class (Linux: pid 0 is the calling thread).
-    private static func lowerThisThread() -> String {
+    /// Puts the calling thread in the idle class, else at nice 19 (Linux: pid 0 is the calling
+    /// thread); elsewhere it stays as it is.
+    private static func lowerThisThread() {
         #if os(Linux)
         var param = sched_param(sched_priority: 0)
         let schedIdle: Int32 = 5   // SCHED_IDLE (linux/sched.h; Glibc defines it only under _GNU_SOURCE)
-        if sched_setscheduler(0, schedIdle, &param) == 0 { return "idle" }
-        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) == 0 { return "nice 19" }
+        if sched_setscheduler(0, schedIdle, &param) != 0 {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        }
         #endif
-        return "normal"
     }
 }

@@ -65,17 +65,28 @@ public enum RankSplit {
     /// Images per second of a choice (G / step; costs in seconds).
     public static func throughput(_ c: Choice) -> Double { Double(c.globalBatch) / c.step }
 
-    /// How many workers to start on `cores` cores, with their best split: every W in
-    /// 2...maxWorkers (default 2·cores) is scored by its best split's images per second, and a
-    /// larger W wins only when it is faster than the best smaller one by more than `margin`.
+    /// Every worker count W in 2...maxWorkers (default 2·cores) with its best split on `cores`
+    /// cores (nil where no split divides the global batch).
+    public static func candidates(cores: Int, batchSize: Int, costPerImage: [NetworkID: Double],
+                                  maxWorkers: Int? = nil) -> [(workers: Int, split: Choice?)] {
+        precondition(cores >= 1)
+        return (2...max(2, maxWorkers ?? 2 * cores)).map { w in
+            (w, choose(workers: w, batchSize: batchSize, costPerImage: costPerImage, cores: cores))
+        }
+    }
+
+    /// How many workers to start, with their split, among `candidates` (W ascending, W = 2 first):
+    /// a larger W wins only when its images per second beat the best smaller one's by more than
+    /// `margin`.
+    public static func workers(among candidates: [(workers: Int, split: Choice?)], margin: Double = 0.02) -> Choice {
+        var best = candidates[0].split!   // W = 2: 1 + 1 always divides G = batch_size
+        for case let (_, c?) in candidates.dropFirst() where throughput(c) > throughput(best) * (1 + margin) { best = c }
+        return best
+    }
+
+    /// `workers(among: candidates(…))`.
     public static func workers(cores: Int, batchSize: Int, costPerImage: [NetworkID: Double],
                                maxWorkers: Int? = nil, margin: Double = 0.02) -> Choice {
-        precondition(cores >= 1)
-        var best = choose(workers: 2, batchSize: batchSize, costPerImage: costPerImage, cores: cores)!
-        for w in stride(from: 3, through: max(2, maxWorkers ?? 2 * cores), by: 1) {
-            guard let c = choose(workers: w, batchSize: batchSize, costPerImage: costPerImage, cores: cores) else { continue }
-            if throughput(c) > throughput(best) * (1 + margin) { best = c }
-        }
-        return best
+        workers(among: candidates(cores: cores, batchSize: batchSize, costPerImage: costPerImage, maxWorkers: maxWorkers), margin: margin)
     }
 }
