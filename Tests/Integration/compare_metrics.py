@@ -14,6 +14,8 @@ p.add_argument("--rtol", type=float, default=0.0)
 p.add_argument("--atol", type=float, default=0.0)
 a = p.parse_args()
 
+def is_number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+
 def load(path):
     return {r["iteration"]: r for r in map(json.loads, open(path)) if "eval" not in r}
 
@@ -33,7 +35,7 @@ for it in range(1, a.iterations + 1):   # metrics.jsonl's iteration counts the i
             errors.append(f"iteration {it} {net}.{k}: reference {x!r} distributed {y!r}")
     for k in ("teacher", "t_ratio", "s_mean", "s_std", "t_mean", "t_std"):
         x, y = r.get(k), d.get(k)
-        if isinstance(x, float) and isinstance(y, float):
+        if is_number(x) and is_number(y):   # JSON writes 70.0 as 70: a number is a number
             if not abs(x - y) <= a.atol + a.rtol * abs(x): errors.append(f"iteration {it} {k}: {x!r} vs {y!r}")
         elif x != y:
             errors.append(f"iteration {it} {k}: {x!r} vs {y!r}")

@@ -66,7 +66,7 @@ extension DataFeedPrefetchTests {
         let c = miniConfig(.baseline)
         var feed: DataFeed? = try DataFeed(dataset: try openDataset(c.data, split: .train), config: c, prefetch: true)
         _ = try feed!.batch(at: SamplerPosition())   // starts the next batch
-        weak var freed = feed
+        weak let freed = feed
         feed = nil
         XCTAssertNil(freed, "a pending batch kept its feed alive")
     }
