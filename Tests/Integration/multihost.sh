@@ -58,6 +58,33 @@ survivors() {  # the job's processes still alive on any host
     done
   done
 }
+# After a cut link is set up again, the next job must not launch before every host's link carries
+# frames again (bridge port forwarding, carrier on both veth ends) and every host has forgotten the
+# addresses it failed to resolve meanwhile: a daemon that cannot call back to mpirun fails the
+# launch ("unable to complete a TCP connection", then "ORTE was unable to reliably start …").
+links_state() {
+  for i in 0 1 2; do
+    echo -n "colad-v$i port $(cat /sys/class/net/colad-v$i/brport/state 2>/dev/null || echo '?') "
+    echo -n "$(ip -n colad-h$i -o link show eth0 2>/dev/null | grep -o 'state [A-Z]*' || echo 'state ?'); "
+  done
+}
+links_ready() {  # bridge port state 3 = forwarding; bounded: 100 × 0.1 s
+  for _ in $(seq 1 100); do
+    local ok=1
+    for i in 0 1 2; do
+      [ "$(cat /sys/class/net/colad-v$i/brport/state 2>/dev/null)" = 3 ] || ok=0
+      ip -n colad-h$i -o link show eth0 2>/dev/null | grep -q 'LOWER_UP' || ok=0
+    done
+    if [ $ok = 1 ]; then
+      # Forget the neighbours that failed to resolve while the link was down: a FAILED entry
+      # makes the next connect() fail at once (EHOSTUNREACH) instead of resolving again.
+      for i in 0 1 2; do ip -n colad-h$i neigh flush all 2>/dev/null || true; done
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
 compare() { python3 Tests/Integration/compare_metrics.py "$@" || fail "numbers differ"; }
 
 # --- 1. Parity, resume, status from another host -------------------------------------------
@@ -106,6 +133,7 @@ fault_case() {  # NAME HOSTFILE NP INJECT(status json) EXPECT(regex of the first
   done
   local secs; secs=$(echo "scale=1; ($(date +%s%N) - $t0) / 1000000000" | bc)
   for v in colad-v0 colad-v1 colad-v2; do ip link set "$v" up 2>/dev/null || true; done
+  links_ready || fail "$name: the links did not come back within 10 s: $(links_state)"
   set +e; wait $mpipid; local rc=$?; set -e
   local first; first=$(grep -m1 "^colad: " "$tmp/$name.log" || echo "(no colad line)")
   matrix+=("| $name | ${colad_secs:-?} | $secs | $rc | $first |")
