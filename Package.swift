@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Transport", "Training", "Distillation", "PAA", "Models", "Engine", "Config"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Config", "Datasets", "Training", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "StrictJSON", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport", "Config", "Training"]),
     ],

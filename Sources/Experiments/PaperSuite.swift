@@ -71,6 +71,8 @@ public struct SuiteRun: Sendable {
     public var students: [NetworkID: String]
     public var config: TrainingConfig
     public var workDir: URL
+    /// Ids of the runs whose weights this one loads (a student's teacher): trained first.
+    public var dependsOn: [String] = []
 }
 
 public enum PaperSuite {
@@ -109,11 +111,11 @@ public enum PaperSuite {
                         config: c, workDir: dir)
     }
 
-    /// Every run: the teachers first, then seed-major (all of seed 0 first, so partial results
-    /// come early). `teachers` maps a preset to its reference config; the distillation runs load
-    /// the teacher's latest checkpoint from its run directory. `overrides` (`key=value`, as
-    /// `colad train --set`) apply to every comparison run after the suite's own settings, e.g.
-    /// a smaller dataset for a smoke run.
+    /// Every run: the teachers first, then seed-major (SuiteRunner decides the start order of the
+    /// runs that are ready: teachers, students, baselines, the rest). `teachers` maps a preset to
+    /// its reference config; the distillation runs load the teacher's latest checkpoint from its
+    /// run directory. `overrides` (`key=value`, as `colad train --set`) apply to every
+    /// comparison run after the suite's own settings, e.g. a smaller dataset for a smoke run.
     public static func plan(seeds: Int, schedule: SuiteSchedule, out: URL, teachers: [String: TrainingConfig],
                             overrides: [String] = []) throws -> [SuiteRun] {
         var runs = PaperSuite.teachers(teachers, out: out)
@@ -124,9 +126,11 @@ public enum PaperSuite {
             func add(_ key: String, _ method: String, teacher: String, mode: Mode, a: String, b: String?,
                      distilled: Bool = false, students: [NetworkID: String], tweak: (inout TrainingConfig) -> Void = { _ in }) throws {
                 let checkpoint = distilled ? teacherDirectory(a, out: out).path : nil
-                runs.append(try run("seed\(seed)/\(key)", key: key, kind: .comparison, seed: seed, method: method, teacher: teacher,
-                                    mode: mode, a: a, b: b, aCheckpoint: checkpoint, students: students, schedule: schedule,
-                                    out: out, overrides: overrides, tweak: tweak))
+                var r = try run("seed\(seed)/\(key)", key: key, kind: .comparison, seed: seed, method: method, teacher: teacher,
+                                mode: mode, a: a, b: b, aCheckpoint: checkpoint, students: students, schedule: schedule,
+                                out: out, overrides: overrides, tweak: tweak)
+                if distilled { r.dependsOn = ["teachers/paa-\(a)"] }
+                runs.append(r)
             }
             // 1. Baselines.
             for p in [presets.tiny, presets.small] {

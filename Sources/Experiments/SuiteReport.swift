@@ -22,7 +22,10 @@ public struct MetricSummary: Codable, Equatable, Sendable {
         std = SuiteReport.std(values)
     }
 
-    var text: String { values.isEmpty ? "—" : String(format: "%.4f ± %.4f", mean, std) }
+    /// "mean ± std"; one value has no spread to show (an interim report's single seed).
+    var text: String {
+        values.isEmpty ? "—" : values.count == 1 ? String(format: "%.4f", mean) : String(format: "%.4f ± %.4f", mean, std)
+    }
 }
 
 public struct SuiteRow: Codable, Equatable, Sendable {
@@ -89,9 +92,14 @@ public struct SuiteReport: Codable, Sendable {
     /// The schedule study, when one was run into the same output directory.
     public var schedule: ScheduleStudy?
     public var runs: [RunResult]
+    /// Planned runs without a result yet (an interim report, `colad experiment --report-only`);
+    /// empty when the suite is complete.
+    public var missing: [String]
 
-    public init(results: [RunResult], seeds: Int, iterations: Int, wallSeconds: Double, schedule: ScheduleStudy? = nil) {
+    public init(results: [RunResult], seeds: Int, iterations: Int, wallSeconds: Double, schedule: ScheduleStudy? = nil,
+                missing: [String] = []) {
         self.seeds = seeds; self.iterations = iterations; self.wallSeconds = wallSeconds; self.schedule = schedule
+        self.missing = missing
         runs = results
         teachers = results.filter { $0.kind == .teacher }.flatMap { r in
             r.students.map { TeacherResult(preset: $0.key, iterations: r.iterations, map: $0.value.map, ap50: $0.value.ap50, ap75: $0.value.ap75) }
@@ -218,9 +226,15 @@ public struct SuiteReport: Codable, Sendable {
     public func markdown() -> String {
         var md = "# colad experiment --suite paper\n\n"
         md += "\(seeds) seed(s) × \(iterations) iterations per run (built-in dataset, val mAP = COCO AP@[.5:.95]); "
-        md += String(format: "suite wall time %.1f min. ", wallSeconds / 60)
+        // The last invocation's time: a suite continued over several invocations reuses the
+        // earlier runs (each run's own time is its result's wallSeconds).
+        if missing.isEmpty { md += String(format: "wall time of the invocation that finished the suite %.1f min. ", wallSeconds / 60) }
         md += "Δ and the claims use per-seed paired differences (within a seed both runs start one architecture from the same "
         md += "weights and see the same data order) with a 95 % Student t interval on n − 1 degrees of freedom.\n\n"
+        if !missing.isEmpty {
+            md += "**Interim report: \(runs.count) of \(runs.count + missing.count) runs have finished.** Rows and claims use the seeds "
+            md += "finished so far (an interval needs two); not yet run: \(missing.joined(separator: ", ")).\n\n"
+        }
         if !teachers.isEmpty {
             md += "## Teachers (trained once at the reference schedule, frozen for every seed)\n\n| teacher | iterations | mAP | AP50 | AP75 |\n|---|---|---|---|---|\n"
             for t in teachers { md += String(format: "| %@ | %d | %.4f | %.4f | %.4f |\n", t.preset, t.iterations, t.map, t.ap50, t.ap75) }
@@ -272,7 +286,7 @@ public struct SuiteReport: Codable, Sendable {
                 series.append(.init(label: label, points: xs.map { (x: $0, y: SuiteReport.mean(seedValues[$0]!)) },
                                     band: band.isEmpty ? nil : band))
             }
-            panels.append(.init(title: "student \(student): val mAP, mean of \(seeds) seed(s)", series: series))
+            panels.append(.init(title: "student \(student): val mAP, mean ± std over seeds", series: series))
         }
         return LineChart(panels: panels, xLabel: "iteration", yLabel: "mAP")
     }

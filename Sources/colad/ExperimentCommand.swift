@@ -22,8 +22,12 @@ struct ExperimentCommand: ParsableCommand {
         OUT/schedule.md names the shortest length where both reach 90 % of their 4000-iteration mAP. Run it \
         into the same OUT as the paper suite so the teachers are shared and results.md includes it.
 
-        Each run lives in OUT/runs/…; finished runs are reused and an interrupted run resumes, so running \
-        the command again continues the suite.
+        Each run lives in OUT/runs/… and is trained by `colad train` in a child process (its output in \
+        OUT/runs/…/train.log and, prefixed, here); --jobs runs train at once, each on cores ÷ the runs \
+        that can run (a run's numbers do not depend on its threads), a student only after its teacher. \
+        Finished runs are reused (their result.json) and an interrupted run resumes, so running the \
+        command again continues the suite; a teacher whose result is kept but whose checkpoint is gone \
+        is trained again when a student still needs it, and must reproduce its recorded mAP.
         """)
 
     @Option(help: "Suite to run: paper or schedule.") var suite: String
@@ -39,6 +43,10 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Schedule study: the lengths to compare with the teachers, comma-separated.") var lengths = "1000,2000"
     @Option(name: .customLong("set"), help: "Override a key in every run, teachers included, as in colad train (repeatable), e.g. --set data.train_size=500.")
     var overrides: [String] = []
+    @Flag(help: "Train nothing: write results.md/json and the curves from the runs finished so far (an interim report, which lists the runs not yet run).")
+    var reportOnly = false
+    @Option(help: "Runs trained at the same time (default: the cores, COLAD_CORES or all of this machine's; on 2 cores two 1-thread runs do ×1.2-1.3 the work of one 2-thread run).")
+    var jobs: Int?
 
     func run() throws {
         do {
@@ -47,6 +55,12 @@ struct ExperimentCommand: ParsableCommand {
             }
             guard seeds >= 1 else { throw ValidationError("--seeds must be ≥ 1, got \(seeds)") }
             let outURL = URL(fileURLWithPath: out)
+            let cores = ProcessInfo.processInfo.environment["COLAD_CORES"].flatMap { Int($0) }.map { max(1, $0) }
+                ?? ProcessInfo.processInfo.activeProcessorCount
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+            let processes = RunProcesses(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
+            stopChildrenOnSignal(processes)
+            let runner = SuiteRunner(jobs: jobs ?? cores, cores: cores, train: processes.training)
             let teacherConfigs = try loadTeacherConfigs()
             let start = Date()
             if suite == "schedule" {
@@ -55,8 +69,9 @@ struct ExperimentCommand: ParsableCommand {
                     throw ValidationError("--lengths: expected positive iteration counts separated by commas, got '\(lengths)'")
                 }
                 let plan = PaperSuite.teachers(teacherConfigs, out: outURL) + (try ScheduleStudy.plan(presets: ["tiny", "small"], lengths: parsed.map { $0! }, out: outURL, overrides: overrides))
-                print("experiment schedule: \(plan.count) runs (the teachers and the baselines at \(lengths) iterations), output \(outURL.path)")
-                let study = try ScheduleStudy(results: try SuiteRunner().run(plan))
+                print("experiment schedule: \(plan.count) runs (the teachers and the baselines at \(lengths) iterations), "
+                      + "\(runner.jobs) at a time on \(cores) cores, output \(outURL.path)")
+                let study = try ScheduleStudy(results: try runner.run(plan))
                 try study.write(to: outURL)
                 print(study.markdown())
                 print("wrote \(outURL.path)/schedule.json, schedule.md (\(String(format: "%.1f", Date().timeIntervalSince(start) / 60)) min)")
@@ -67,9 +82,22 @@ struct ExperimentCommand: ParsableCommand {
             if let evalEvery { schedule.evalEvery = min(max(1, evalEvery), schedule.iterations) }
             let plan = try PaperSuite.plan(seeds: seeds, schedule: schedule, out: outURL, teachers: teacherConfigs, overrides: overrides)
             let perSeed = (plan.count - teacherConfigs.count) / seeds
+            if reportOnly {
+                let finished = plan.map { SuiteRunner.finishedResult($0) }
+                let results = finished.compactMap { $0 }
+                let missing = zip(plan, finished).filter { $0.1 == nil }.map(\.0.id)
+                let report = SuiteReport(results: results, seeds: seeds, iterations: schedule.iterations,
+                                         wallSeconds: results.map(\.wallSeconds).reduce(0, +), schedule: ScheduleStudy.read(from: outURL),
+                                         missing: missing)
+                try report.write(to: outURL)
+                print(report.markdown())
+                print("wrote \(outURL.path)/results.json, results.md, curves.png, curves.csv from \(results.count) of \(plan.count) runs"
+                      + (missing.isEmpty ? "" : " (interim: \(missing.count) not yet run)"))
+                return
+            }
             print("experiment paper: \(plan.count) runs (\(teacherConfigs.count) teachers, then \(seeds) seed(s) × \(perSeed)), "
-                  + "\(schedule.iterations) iterations each, output \(outURL.path)")
-            let results = try SuiteRunner().run(plan)
+                  + "\(schedule.iterations) iterations each, \(runner.jobs) at a time on \(cores) cores, output \(outURL.path)")
+            let results = try runner.run(plan)
             let study = ScheduleStudy.read(from: outURL)
             let report = SuiteReport(results: results, seeds: seeds, iterations: schedule.iterations,
                                      wallSeconds: Date().timeIntervalSince(start), schedule: study)
@@ -99,3 +127,20 @@ struct ExperimentCommand: ParsableCommand {
         return configs
     }
 }
+
+/// Ctrl-C or SIGTERM ends the suite's `colad train` children too (they resume next time).
+private func stopChildrenOnSignal(_ processes: RunProcesses) {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler {
+            let n = processes.terminateAll()
+            FileHandle.standardError.write(Data("colad experiment: interrupted (signal \(sig)); stopped \(n) run(s), which resume when the command is run again\n".utf8))
+            _exit(128 + sig)
+        }
+        source.resume()
+        signalSources.append(source)
+    }
+}
+
+nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []

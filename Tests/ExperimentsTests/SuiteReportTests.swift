@@ -1,5 +1,5 @@
 import Config
-import Datasets
+@testable import Datasets
 @testable import Experiments
 import Foundation
 import XCTest
@@ -86,6 +86,41 @@ final class SuiteReportTests: XCTestCase {
         // One seed: no interval, every testable claim inconclusive.
         let one = SuiteReport(results: results().filter { $0.seed == 0 }, seeds: 1, iterations: 200, wallSeconds: 60).claims
         XCTAssertTrue(one.allSatisfy { $0.verdict == .inconclusive }, "\(one.map(\.verdict))")
+    }
+
+    /// An interim report (`--report-only` while the suite runs): the third seed's LAD run is
+    /// missing, so LAD's row and its paired Δ use seeds 0 and 1 only, and the page says so.
+    func testInterimReportPairsTheSeedsThatFinished() {
+        let partial = results().filter { !($0.seed == 2 && $0.key == "lad-small-tiny") }
+        let report = SuiteReport(results: partial, seeds: 3, iterations: 200, wallSeconds: 60, missing: ["seed2/lad-small-tiny"])
+        let lad = report.rows.first { $0.key == "lad-small-tiny" }!
+        XCTAssertEqual(lad.seeds, [0, 1])
+        XCTAssertEqual(lad.delta!.seeds, [0, 1])
+        let ladSoft = report.claims[0].parts[0]
+        XCTAssertEqual(ladSoft.difference.seeds, [0, 1], "LAD − soft pairs only the seeds both finished")
+        let md = report.markdown()
+        XCTAssertTrue(md.contains("**Interim report: \(partial.count) of \(partial.count + 1) runs have finished.**"), md)
+        XCTAssertTrue(md.contains("not yet run: seed2/lad-small-tiny."), md)
+        XCTAssertFalse(md.contains("wall time of the invocation"), "an interim report has no suite wall time")
+        let complete = SuiteReport(results: results(), seeds: 3, iterations: 200, wallSeconds: 60).markdown()
+        XCTAssertFalse(complete.contains("Interim"))
+        XCTAssertTrue(complete.contains("wall time of the invocation that finished the suite 1.0 min"), complete)
+        // One seed finished: its values without a spread, not "± 0.0000".
+        let seed0 = results().filter { $0.seed == 0 }
+        let first = SuiteReport(results: seed0, seeds: 3, iterations: 200, wallSeconds: 60, missing: ["seed1/…"]).markdown()
+        let value = String(format: "%.4f", seed0.first { $0.key == "lad-small-tiny" }!.students["tiny"]!.map)
+        XCTAssertTrue(first.contains("| LAD | small | tiny | \(value) |"), first)
+        XCTAssertFalse(first.contains("± 0.0000"), first)
+    }
+
+    /// Every character of the chart's titles, labels and legends has a glyph (an unknown one
+    /// is drawn as "?", as "mean ± std" once was).
+    func testChartTextHasGlyphs() {
+        let chart = SuiteReport(results: results(), seeds: 3, iterations: 200, wallSeconds: 60).curves()
+        let text = [chart.xLabel, chart.yLabel] + chart.panels.flatMap { [$0.title, $0.yLabel ?? ""] + $0.series.map(\.label) }
+        let missing = Set(text.joined().filter { BitmapFont.glyphs[$0] == nil })
+        XCTAssertTrue(missing.isEmpty, "no glyph for \(missing.sorted())")
+        XCTAssertTrue(chart.panels.contains { $0.title.contains("±") })
     }
 
     func testAblationIsPaired() {
