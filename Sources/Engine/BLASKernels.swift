@@ -66,6 +66,16 @@ public enum BLASKernels {
         return best.name
     }
 
+    /// Why this process's GEMMs cannot show data-parallel parity, or nil when it runs colad's
+    /// target kernels (or the ones the user chose). A test process is not re-executed like the
+    /// colad executable: `launch/test` exports the target (launch/env.sh); a plain `swift test`
+    /// on an AVX-512 CPU may run SkylakeX-class kernels, and a parity test says so first.
+    public static var offTarget: String? {
+        guard let target = retarget(current: current, flags: cpuFlags(), environment: ProcessInfo.processInfo.environment) else { return nil }
+        return "OpenBLAS runs \(current) kernels here, colad's target is \(target): replicas would not match the reference "
+            + "(Sources/Engine/README.md, Kernels)\n  hint: run the tests with launch/test, or set OPENBLAS_CORETYPE=\(target)"
+    }
+
     /// The CPU flags of /proc/cpuinfo's first processor (empty where there is no such file).
     public static func cpuFlags(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> Set<String> {
         guard let line = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
