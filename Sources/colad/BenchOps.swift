@@ -62,7 +62,8 @@ struct BenchOps: ParsableCommand {
         figure for `small`, run with OpenBLAS's own threading. (colad itself runs OpenBLAS single-threaded \
         and splits GEMMs across its worker threads; see Sources/Engine/Gemm.swift.) train_gflops counts \
         the GEMM FLOPs of a forward+backward. Threads: COLAD_THREADS, else OPENBLAS_NUM_THREADS, else cores. \
-        conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm).
+        conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm); conv3x3s1_*: \
+        the stride-1 ones by im2col and by Winograd F(2×2,3×3) (Engine/Winograd.swift), alternating, ratio im2col ÷ Winograd.
         """)
 
     @Option(help: "Timed rounds per measurement (medians reported).") var repeats = 9
@@ -135,6 +136,28 @@ struct BenchOps: ParsableCommand {
         result["conv_fwd_sgemm_gflops"] = fwdReplay.flops / median(fwdRef) / 1e9
         result["conv_bwd_sgemm_gflops"] = bwdReplay.flops / median(bwdRef) / 1e9
 
+        // Winograd F(2×2, 3×3) against im2col on the stride-1 3×3 convolutions above (the same
+        // weights and inputs), alternating in every round; ratios are medians of per-round ratios.
+        let stride1 = zip(convs, zip(inputs, dys)).filter { $0.0.0.geometry.kernel == 3 && $0.0.0.geometry.stride == 1 }
+        let winograds = stride1.map { WinogradConv3x3(sharing: $0.0.0) }
+        var im2colF: [Double] = [], im2colB: [Double] = [], winoF: [Double] = [], winoB: [Double] = [], ratioF: [Double] = [], ratioB: [Double] = []
+        for _ in 0..<repeats {
+            var f = 0.0, b = 0.0, wf = 0.0, wb = 0.0
+            for ((c, (x, dy)), wino) in zip(stride1, winograds) {
+                var t0 = now(); _ = c.0.forward(x); f += Double(now() - t0) / 1e9
+                t0 = now(); c.0.backward(dy); b += Double(now() - t0) / 1e9
+                t0 = now(); _ = wino.forward(x); wf += Double(now() - t0) / 1e9
+                t0 = now(); wino.backward(dy); wb += Double(now() - t0) / 1e9
+            }
+            im2colF.append(f); im2colB.append(b); winoF.append(wf); winoB.append(wb); ratioF.append(f / wf); ratioB.append(b / wb)
+        }
+        result["conv3x3s1_im2col_fwd_ms"] = median(im2colF) * 1e3
+        result["conv3x3s1_winograd_fwd_ms"] = median(winoF) * 1e3
+        result["conv3x3s1_im2col_bwd_ms"] = median(im2colB) * 1e3
+        result["conv3x3s1_winograd_bwd_ms"] = median(winoB) * 1e3
+        result["conv3x3s1_winograd_speedup_fwd"] = median(ratioF)
+        result["conv3x3s1_winograd_speedup_bwd"] = median(ratioB)
+
         // GroupNorm forward and forward+backward on a layer1-sized tensor.
         let gn = GroupNorm(ParameterStore(seed: 2), name: "gn", channels: 64, groups: 8)
         let gx = randomTensor([b, s / 4, s / 4, 64], seed: 3)
@@ -175,6 +198,10 @@ struct BenchOps: ParsableCommand {
         }
         print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
         print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
+        print(String(format: "conv 3×3/1 (%d layers)  fwd im2col %.2f ms, Winograd F(2×2,3×3) %.2f ms (×%.2f); bwd (dx+dW) %.2f ms, %.2f ms (×%.2f)",
+                     stride1.count, result["conv3x3s1_im2col_fwd_ms"] as! Double, result["conv3x3s1_winograd_fwd_ms"] as! Double,
+                     result["conv3x3s1_winograd_speedup_fwd"] as! Double, result["conv3x3s1_im2col_bwd_ms"] as! Double,
+                     result["conv3x3s1_winograd_bwd_ms"] as! Double, result["conv3x3s1_winograd_speedup_bwd"] as! Double))
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))
         for preset in ["tiny", "small"] {
             let r = result[preset] as! [String: Any]
