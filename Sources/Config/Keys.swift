@@ -142,6 +142,7 @@ enum Keys {
             .optionalString("backbone_weights", n.appending(path: \.backboneWeights)),
             .int("fpn_levels", n.appending(path: \.fpnLevels)),
             .int("gn_groups", n.appending(path: \.gnGroups)),
+            .enumValue("conv3x3", n.appending(path: \.conv3x3)),
         ], defaults: { config in
             // The reader accepted the name, so the preset exists; the backbone is read with it.
             if let name = config[keyPath: n].preset {

@@ -10,6 +10,13 @@ public enum BackboneKind: String, CaseIterable, Sendable {
 }
 
 /// The norm layers of a torchvision-layout backbone.
+/// How a network's 3×3 stride-1 convolutions compute: im2col + one GEMM (the default), or
+/// Winograd F(2×2, 3×3), faster where channels are wide (Sources/Engine/README.md, Winograd) and
+/// rounding differently, so the same seed trains different numbers with each.
+public enum Conv3x3Algorithm: String, CaseIterable, Sendable {
+    case im2col, winograd
+}
+
 public enum BackboneNorm: String, CaseIterable, Sendable {
     /// BatchNorm frozen to its loaded statistics and affine (mmdet norm_eval; for ImageNet weights).
     case frozenBN = "frozen_bn"
@@ -58,6 +65,9 @@ public struct NetworkConfig: Equatable, Sendable {
     public var fpnLevels: Int = 3
     /// GroupNorm groups of the head towers, min(gn_groups, channels); the reference uses 32.
     public var gnGroups: Int = 8
+    /// How the 3×3 stride-1 convolutions compute (not part of the architecture: same
+    /// parameters, different rounding).
+    public var conv3x3: Conv3x3Algorithm = .im2col
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64,
                 headChannels: Int = 64, headConvs: Int = 2, preset: String? = nil,

@@ -85,4 +85,5 @@ extension CoLADRule: YAMLEnum {}
 extension Granularity: YAMLEnum {}
 extension BackboneKind: YAMLEnum {}
 extension BackboneNorm: YAMLEnum {}
+extension Conv3x3Algorithm: YAMLEnum {}
 extension EvalNetwork: YAMLEnum {}

@@ -11,6 +11,13 @@
 // Backward:  dW += dYᵀ · cols,  db += Σ_r dY,  dcols = dY · W,  dx = col2im(dcols).
 // A 1×1 stride-1 unpadded conv uses x itself as `cols` (no copy).
 
+/// How a 3×3 stride-1 pad-1 convolution computes (every other geometry uses im2col): im2col +
+/// one GEMM, or Winograd F(2×2, 3×3) (Winograd.swift: 2.25× fewer multiply-adds; rounds
+/// differently, so the choice is part of a run's numbers).
+public enum ConvAlgorithm: String, Codable, CaseIterable, Sendable {
+    case im2col, winograd
+}
+
 /// Geometry of one convolution.
 public struct ConvGeometry: Equatable {
     public let inChannels, outChannels, kernel, stride, padding: Int
@@ -21,13 +28,18 @@ public struct ConvGeometry: Equatable {
     public func outSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
     public var patch: Int { kernel * kernel * inChannels }
     public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    /// Whether Winograd F(2×2, 3×3) applies (3×3, stride 1, padding 1).
+    public var isWinogradable: Bool { kernel == 3 && stride == 1 && padding == 1 }
 }
 
 public final class Conv2D {
     public let geometry: ConvGeometry
     public let weight: Parameter
     public let bias: Parameter?
+    /// `.winograd` only for a 3×3 stride-1 pad-1 convolution built on a store that asks for it.
+    public let algorithm: ConvAlgorithm
     private let cols = ColumnsBuffer()
+    private lazy var winograd = WinogradConv3x3(sharing: self)
     // Saved by forward for backward.
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
@@ -35,7 +47,7 @@ public final class Conv2D {
     /// A second application of `other`'s weights with its own saved activations (weights
     /// shared across pyramid levels); gradients accumulate into the same buffer.
     public init(sharing other: Conv2D) {
-        geometry = other.geometry; weight = other.weight; bias = other.bias
+        geometry = other.geometry; weight = other.weight; bias = other.bias; algorithm = other.algorithm
     }
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
@@ -47,6 +59,7 @@ public final class Conv2D {
         weight = store.register("\(name).weight", shape: [outChannels, kernel, kernel, inChannels],
                                 init: weightInit ?? .kaimingNormal(fan: fanOut), trainable: trainable)
         self.bias = bias ? store.register("\(name).bias", shape: [outChannels], init: biasInit, trainable: trainable) : nil
+        algorithm = geometry.isWinogradable ? store.convAlgorithm : .im2col
     }
 
     /// y = conv(x). With `training`, saves what backward needs.
@@ -54,6 +67,7 @@ public final class Conv2D {
         let g = geometry
         precondition(x.shape.count == 4 && x.c == g.inChannels,
                      "Conv2D(\(weight.name)): input \(x.shape), expected [N,H,W,\(g.inChannels)]")
+        if algorithm == .winograd { return winograd.forward(x, training: training) }
         let (n, ho, wo) = (x.n, g.outSize(x.h), g.outSize(x.w))
         let r = n * ho * wo
         let o = g.outChannels
@@ -90,6 +104,7 @@ public final class Conv2D {
     /// Accumulates dW (and db) and returns dx. `needInputGrad: false` skips dx (first layer).
     @discardableResult
     public func backward(_ dy: Tensor, needInputGrad: Bool = true) -> Tensor? {
+        if algorithm == .winograd { return winograd.backward(dy, needInputGrad: needInputGrad) }
         let g = geometry
         let xs = savedShape
         let (n, ho, wo, o) = (xs[0], g.outSize(xs[1]), g.outSize(xs[2]), g.outChannels)
@@ -144,7 +159,10 @@ public final class Conv2D {
     }
 
     /// Drops saved activations (the columns buffer is kept for reuse).
-    public func release() { cols.valid = false; savedInput = nil }
+    public func release() {
+        cols.valid = false; savedInput = nil
+        if algorithm == .winograd { winograd.release() }
+    }
 }
 
 /// The im2col columns a convolution keeps between calls, so steady-state training allocates

@@ -49,6 +49,9 @@ public final class ParameterStore {
         entries.map { Parameter(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count, store: self, trainable: $0.trainable) }
     }
     public let seed: UInt64
+    /// How the network's 3×3 stride-1 pad-1 convolutions compute; read by each `Conv2D` when it
+    /// is built (set it before building the layers). Not a parameter: it changes rounding, not shapes.
+    public var convAlgorithm: ConvAlgorithm = .im2col
 
     public init(seed: UInt64, capacity: Int = 1 << 16) {
         self.seed = seed

@@ -43,6 +43,9 @@ public final class WinogradConv3x3 {
 
     static func tiles(_ size: Int) -> Int { (size + 1) / 2 }
 
+    /// Drops the kept V (the buffers are kept for reuse).
+    public func release() { v.valid = false }
+
     /// y = conv(x). With `training`, keeps V for backward.
     public func forward(_ x: Tensor, training: Bool = true) -> Tensor {
         precondition(x.shape.count == 4 && x.c == inChannels,

@@ -21,6 +21,7 @@ public final class DetectorNetwork {
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         store = ParameterStore(seed: seed)
+        store.convAlgorithm = config.conv3x3
         let store = self.store
         backbone = config.resnet.map { ResNet(store, $0) } ?? ResNetGN(store, config)
         neck = FPN(store, inChannels: config.backboneChannels, channels: config.fpnChannels, levels: config.levels)

@@ -1,3 +1,5 @@
+import Engine
+
 /// The architecture of one detector, as data (DESIGN.md §6). The presets (`tiny`, `small`) are
 /// rows of `Config.NetworkConfig.presets`; `Training` maps a configured network to this type.
 public struct ModelConfig: Codable, Equatable {
@@ -21,12 +23,17 @@ public struct ModelConfig: Codable, Equatable {
     public var levels: Int
     /// GroupNorm groups of the head towers (min(gnGroups, channels)); the reference uses 32.
     public var gnGroups: Int
+    /// How the 3×3 stride-1 convolutions compute (Engine's Conv2D; the shared-input head
+    /// convolutions always use im2col).
+    public var conv3x3: ConvAlgorithm = .im2col
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64, headChannels: Int = 64,
-                headConvs: Int = 2, numClasses: Int, resnet: ResNetSpec? = nil, levels: Int = 3, gnGroups: Int = 8) {
+                headConvs: Int = 2, numClasses: Int, resnet: ResNetSpec? = nil, levels: Int = 3, gnGroups: Int = 8,
+                conv3x3: ConvAlgorithm = .im2col) {
         self.stem = stem; self.widths = widths; self.blocks = blocks
         self.fpnChannels = fpnChannels; self.headChannels = headChannels; self.headConvs = headConvs
         self.numClasses = numClasses; self.resnet = resnet; self.levels = levels; self.gnGroups = gnGroups
+        self.conv3x3 = conv3x3
     }
 
     /// Strides of P3 … P7; a network uses the first `levels` of them.

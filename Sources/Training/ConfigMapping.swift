@@ -15,7 +15,8 @@ extension ModelConfig {
         }
         self.init(stem: n.stem, widths: n.widths, blocks: n.blocks, fpnChannels: n.fpnChannels,
                   headChannels: n.headChannels, headConvs: n.headConvs, numClasses: numClasses,
-                  resnet: resnet, levels: n.fpnLevels, gnGroups: n.gnGroups)
+                  resnet: resnet, levels: n.fpnLevels, gnGroups: n.gnGroups,
+                  conv3x3: n.conv3x3 == .winograd ? .winograd : .im2col)
     }
 }
 

@@ -71,6 +71,8 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Image side.") var size = 128
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Only time this preset's forward+backward (for profiling); skips everything else.") var profilePreset: String?
+    @Option(help: "With --profile-preset: how the 3×3 stride-1 convolutions compute (im2col or winograd, as network_*.conv3x3).")
+    var conv3x3 = "im2col"
     @Option(help: "Train each preset (tiny, then small) for N iterations in this process first and report the peak resident memory after each (0: skip).")
     var memoryIterations = 20
 
@@ -78,7 +80,11 @@ struct BenchOps: ParsableCommand {
         let classes = 6, b = batch, s = size
         if let name = profilePreset {
             guard let n = NetworkConfig.preset(name) else { throw ValidationError("unknown preset \(name)") }
-            let cfg = ModelConfig(n, numClasses: classes)
+            guard let algorithm = ConvAlgorithm(rawValue: conv3x3) else {
+                throw ValidationError("--conv3x3: expected im2col or winograd, got '\(conv3x3)'")
+            }
+            var cfg = ModelConfig(n, numClasses: classes)
+            cfg.conv3x3 = algorithm
             let net = DetectorNetwork(config: cfg, seed: 3)
             let images = randomTensor([b, s, s, 3], seed: 1)
             print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))

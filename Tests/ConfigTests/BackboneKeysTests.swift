@@ -37,6 +37,19 @@ final class BackboneKeysTests: XCTestCase {
         XCTAssertEqual(p.networkA.fpnChannels, 64)
     }
 
+    /// network_*.conv3x3: im2col by default, winograd when asked, written back by resolvedYAML,
+    /// and a wrong word named with the choices.
+    func testConv3x3Algorithm() throws {
+        XCTAssertEqual(try XCTUnwrap(load(minimalYAML())).networkA.conv3x3, .im2col)
+        let c = try XCTUnwrap(load(minimalYAML("colad"), overrides: ["network_b.conv3x3=winograd"]))
+        XCTAssertEqual(c.networkA.conv3x3, .im2col)
+        XCTAssertEqual(c.networkB?.conv3x3, .winograd)
+        XCTAssertEqual(c.networkB?.preset, "small")
+        XCTAssertTrue(c.resolvedYAML().contains("conv3x3: winograd"))
+        XCTAssertEqual(try TrainingConfig.parse(yaml: c.resolvedYAML(), file: "config.yaml"), c)
+        expectConfigError(minimalYAML(), overrides: ["network_a.conv3x3=fft"], contains: ["network_a.conv3x3", "fft", "im2col | winograd"])
+    }
+
     func testErrors() {
         expectConfigError(minimalYAML(), overrides: ["network_a.fpn_levels=4"], contains: ["network_a.fpn_levels: must be 3 or 5, got 4", "P3–P7"])
         expectConfigError(minimalYAML(), overrides: ["network_a.fpn_levels=5", "anchors.strides=[8, 16, 32]"],

@@ -47,6 +47,8 @@ final class KeyTableTests: XCTestCase {
         c.networkB!.backboneWeights = "r101.safetensors"
         c.networkB!.fpnLevels = 5
         c.networkB!.gnGroups = 16
+        c.networkA.conv3x3 = .winograd
+        c.networkB!.conv3x3 = .winograd
         c.anchors = AnchorConfig()
         c.anchors.strides = [4, 8]
         c.anchors.scale = 8

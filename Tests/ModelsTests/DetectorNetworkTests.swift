@@ -111,9 +111,11 @@ final class ThreadCountDeterminismTests: XCTestCase {
     func testOneAndTwoThreadsAgreeBitForBit() {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
-        func run(_ threads: Int) -> ([UInt32], [UInt32]) {
+        func run(_ threads: Int, _ conv3x3: ConvAlgorithm = .im2col) -> ([UInt32], [UInt32]) {
             Parallel.threads = threads
-            let net = DetectorNetwork(config: preset("tiny", 4), seed: 9)
+            var config = preset("tiny", 4)
+            config.conv3x3 = conv3x3
+            let net = DetectorNetwork(config: config, seed: 9)
             let out = net.forward(randomTensor([4, 64, 64, 3], seed: 10))
             net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 11) },
                                      reg: out.reg.map { randomTensor($0.shape, seed: 12) },
@@ -123,5 +125,31 @@ final class ThreadCountDeterminismTests: XCTestCase {
         let one = run(1), two = run(2)
         XCTAssertEqual(one.0, two.0, "forward differs between 1 and 2 threads")
         XCTAssertEqual(one.1, two.1, "gradients differ between 1 and 2 threads")
+        let w1 = run(1, .winograd), w2 = run(2, .winograd)
+        XCTAssertEqual(w1.0, w2.0, "Winograd: forward differs between 1 and 2 threads")
+        XCTAssertEqual(w1.1, w2.1, "Winograd: gradients differ between 1 and 2 threads")
+    }
+}
+
+/// network_*.conv3x3: winograd computes the same network as im2col (same parameters, outputs and
+/// gradients to float rounding) by another path (not the same bits).
+final class WinogradNetworkTests: XCTestCase {
+    func testWinogradNetworkMatchesIm2col() {
+        func run(_ conv3x3: ConvAlgorithm) -> (out: [Float], grads: [Float], params: [Float]) {
+            var config = preset("small", 3)
+            config.conv3x3 = conv3x3
+            let net = DetectorNetwork(config: config, seed: 4)
+            let out = net.forward(randomTensor([2, 64, 64, 3], seed: 5))
+            net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 6) },
+                                     reg: out.reg.map { randomTensor($0.shape, seed: 7) },
+                                     iou: out.iou.map { randomTensor($0.shape, seed: 8) }))
+            return (out.cls.flatMap(\.data) + out.reg.flatMap(\.data) + out.iou.flatMap(\.data), net.store.snapshotGrads(), net.store.snapshotValues())
+        }
+        let a = run(.im2col), b = run(.winograd)
+        XCTAssertEqual(a.params, b.params, "the algorithm must not change the initial weights")
+        XCTAssertNotEqual(a.out, b.out, "conv3x3 winograd took the im2col path")
+        let outScale = Double(a.out.map(abs).max()!), gradScale = Double(a.grads.map(abs).max()!)
+        assertClose(b.out, a.out, atol: 1e-4 * outScale, rtol: 1e-3, "outputs")
+        assertClose(b.grads, a.grads, atol: 1e-4 * gradScale, rtol: 1e-3, "gradients")
     }
 }
