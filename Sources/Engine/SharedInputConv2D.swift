@@ -11,6 +11,8 @@
 // Versus separate convolutions this saves k − 1 im2col and col2im passes and packs the columns
 // once per GEMM instead of k times; results differ only in summation order (dW is formed
 // before it is added to the gradient, where Conv2D accumulates in the GEMM).
+// Parts whose algorithm is Winograd (3×3 stride 1, `network_*.conv3x3: winograd`) run as separate
+// Winograd convolutions instead (each transforms the input itself): dx = Σ_i dx_i in part order.
 
 public final class SharedInputConv2D {
     public let parts: [Conv2D]
@@ -19,6 +21,8 @@ public final class SharedInputConv2D {
     private let cols = ColumnsBuffer()
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
+    /// The parts as Winograd convolutions with activations of their own (nil: im2col, fused).
+    private let winogradParts: [Conv2D]?
 
     public init(_ parts: [Conv2D]) {
         precondition(!parts.isEmpty, "SharedInputConv2D: no convolutions")
@@ -33,6 +37,7 @@ public final class SharedInputConv2D {
         for p in parts { offs.append(o); o += p.geometry.outChannels }
         offsets = offs
         geometry = ConvGeometry(inChannels: g.inChannels, outChannels: o, kernel: g.kernel, stride: g.stride, padding: g.padding)
+        winogradParts = parts.allSatisfy { $0.algorithm == .winograd } ? parts.map { Conv2D(sharing: $0) } : nil
     }
 
     /// The same parameters applied again with their own saved activations (another pyramid level).
@@ -40,6 +45,7 @@ public final class SharedInputConv2D {
 
     /// [y_1, …, y_k] for input x. With `training`, saves what backward needs.
     public func forward(_ x: Tensor, training: Bool = true) -> [Tensor] {
+        if let winogradParts { return winogradParts.map { $0.forward(x, training: training) } }
         let g = geometry
         precondition(x.shape.count == 4 && x.c == g.inChannels,
                      "SharedInputConv2D(\(parts[0].weight.name)): input \(x.shape), expected [N,H,W,\(g.inChannels)]")
@@ -78,8 +84,16 @@ public final class SharedInputConv2D {
     /// Accumulates every part's dW (and db) and returns dx (nil with `needInputGrad: false`).
     @discardableResult
     public func backward(_ dys: [Tensor], needInputGrad: Bool = true) -> Tensor? {
-        let g = geometry, xs = savedShape
         precondition(dys.count == parts.count, "SharedInputConv2D.backward: \(dys.count) gradients for \(parts.count) convolutions")
+        if let winogradParts {
+            var dx: Tensor?
+            for (p, dy) in zip(winogradParts, dys) {
+                let d = p.backward(dy, needInputGrad: needInputGrad)
+                if let d { if dx == nil { dx = d } else { addInPlace(&dx!, d) } }
+            }
+            return dx
+        }
+        let g = geometry, xs = savedShape
         let (n, ho, wo, o, kkc) = (xs[0], g.outSize(xs[1]), g.outSize(xs[2]), g.outChannels, g.patch)
         let r = n * ho * wo, rowsPerImage = ho * wo
         for (p, dy) in zip(parts, dys) {
@@ -137,5 +151,8 @@ public final class SharedInputConv2D {
     }
 
     /// Drops saved activations (the columns buffer is kept for reuse).
-    public func release() { cols.valid = false; savedInput = nil }
+    public func release() {
+        cols.valid = false; savedInput = nil
+        winogradParts?.forEach { $0.release() }
+    }
 }

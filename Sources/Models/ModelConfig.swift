@@ -23,8 +23,7 @@ public struct ModelConfig: Codable, Equatable {
     public var levels: Int
     /// GroupNorm groups of the head towers (min(gnGroups, channels)); the reference uses 32.
     public var gnGroups: Int
-    /// How the 3×3 stride-1 convolutions compute (Engine's Conv2D; the head's shared-input
-    /// convolutions, SharedInputConv2D, always use im2col).
+    /// How the 3×3 stride-1 convolutions compute (Engine's Conv2D, SharedInputConv2D included).
     public var conv3x3: ConvAlgorithm = .im2col
 
     public init(stem: Int, widths: [Int], blocks: [Int], fpnChannels: Int = 64, headChannels: Int = 64,

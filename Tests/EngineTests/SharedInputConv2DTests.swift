@@ -5,8 +5,10 @@ import TestSupport
 /// Convolutions sharing one input, run as one (im2col once, output channels side by side).
 final class SharedInputConv2DTests: XCTestCase {
     /// Convs over one store; weights (and biases when given) copied in.
-    func makeParts(_ g: ConvGeometry, _ specs: [(weight: [Float], bias: [Float])]) -> ([Conv2D], ParameterStore) {
+    func makeParts(_ g: ConvGeometry, _ specs: [(weight: [Float], bias: [Float])],
+                   algorithm: ConvAlgorithm = .im2col) -> ([Conv2D], ParameterStore) {
         let s = ParameterStore(seed: 0)
+        s.convAlgorithm = algorithm
         let convs = specs.enumerated().map { i, spec in
             let o = spec.weight.count / g.patch
             let conv = Conv2D(s, name: "c\(i)", inChannels: g.inChannels, outChannels: o, kernel: g.kernel,
@@ -62,6 +64,32 @@ final class SharedInputConv2DTests: XCTestCase {
                 if let fb = f.bias { assertClose(fb.gradArray, c.bias!.gradArray, atol: 1e-4, rtol: 1e-4, "db") }
             }
             XCTAssertNotEqual(fusedParts[1].weight.gradArray.reduce(0, +), 0)
+        }
+    }
+
+    /// Winograd parts (3×3 stride 1) run one by one through WinogradConv3x3: the same outputs and
+    /// gradients as im2col parts run alone, to rounding; dx sums the parts' dx.
+    func testWinogradPartsMatchIm2colParts() {
+        let g = ConvGeometry(inChannels: 5, outChannels: 1, kernel: 3, stride: 1, padding: 1)
+        let specs: [(weight: [Float], bias: [Float])] = [
+            (randomTensor([4, 3, 3, 5], seed: 1).data, randomTensor([4], seed: 2).data),
+            (randomTensor([3, 3, 3, 5], seed: 3).data, []),
+        ]
+        let (winoParts, _) = makeParts(g, specs, algorithm: .winograd), (soloParts, _) = makeParts(g, specs)
+        XCTAssertEqual(winoParts.map(\.algorithm), [.winograd, .winograd])
+        let fused = SharedInputConv2D(winoParts)
+        let x = randomTensor([2, 7, 6, 5], seed: 5)
+        let yf = fused.forward(x), ys = soloParts.map { $0.forward(x) }
+        let dys = ys.enumerated().map { i, y in randomTensor(y.shape, seed: UInt64(10 + i)) }
+        for (a, b) in zip(yf, ys) { assertClose(a.data, b.data, atol: 1e-4, rtol: 1e-4, "y") }
+        XCTAssertNotEqual(yf[0].data, ys[0].data, "the Winograd parts took the im2col path")
+        let dxf = fused.backward(dys)!
+        var dxs = soloParts[0].backward(dys[0])!
+        addInPlace(&dxs, soloParts[1].backward(dys[1])!)
+        assertClose(dxf.data, dxs.data, atol: 1e-4, rtol: 1e-4, "dx")
+        for (f, c) in zip(winoParts, soloParts) {
+            assertClose(f.weight.gradArray, c.weight.gradArray, atol: 1e-4, rtol: 1e-4, "dW \(f.weight.name)")
+            if let fb = f.bias { assertClose(fb.gradArray, c.bias!.gradArray, atol: 1e-4, rtol: 1e-4, "db") }
         }
     }
 
