@@ -110,21 +110,7 @@ public final class Conv2D {
         let (n, ho, wo, o) = (xs[0], g.outSize(xs[1]), g.outSize(xs[2]), g.outChannels)
         let r = n * ho * wo
         precondition(dy.shape == [n, ho, wo, o], "Conv2D(\(weight.name)).backward: dy \(dy.shape)")
-        if let bias {
-            // Per-image partial sums, then added in image order (deterministic for any thread count).
-            let db = bias.grads, rowsPerImage = ho * wo
-            var partial = [Float](repeating: 0, count: n * o)
-            partial.withUnsafeMutableBufferPointer { pp in
-                let part = pp.baseAddress!
-                dy.withPointer { pdy in
-                    Parallel.forEach(n) { b in
-                        let acc = part + b * o
-                        for i in b * rowsPerImage..<(b + 1) * rowsPerImage { for j in 0..<o { acc[j] += pdy[i * o + j] } }
-                    }
-                }
-                for b in 0..<n { for j in 0..<o { db[j] += part[b * o + j] } }
-            }
-        }
+        if let bias { dy.withPointer { biasGradient($0, shape: dy.shape, into: bias.grads) } }
         let colsPtr: (UnsafePointer<Float>) -> Void = { pc in
             dy.withPointer { pdy in
                 sgemm(transA: true, m: o, n: g.patch, k: r, a: pdy, lda: o, b: pc, ldb: g.patch,
@@ -162,6 +148,21 @@ public final class Conv2D {
     public func release() {
         cols.valid = false; savedInput = nil
         if algorithm == .winograd { winograd.release() }
+    }
+}
+
+/// db += Σ over positions of dY [N, Ho, Wo, O]: per-image partial sums, added in image order
+/// (deterministic for any thread count). Conv2D and WinogradConv3x3 share it.
+func biasGradient(_ dy: UnsafePointer<Float>, shape: [Int], into db: UnsafeMutablePointer<Float>) {
+    let (n, positions, o) = (shape[0], shape[1] * shape[2], shape[3])
+    var partial = [Float](repeating: 0, count: n * o)
+    partial.withUnsafeMutableBufferPointer { pp in
+        let part = pp.baseAddress!
+        Parallel.forEach(n) { b in
+            let acc = part + b * o
+            for i in b * positions..<(b + 1) * positions { for j in 0..<o { acc[j] += dy[i * o + j] } }
+        }
+        for b in 0..<n { for j in 0..<o { db[j] += part[b * o + j] } }
     }
 }
 

@@ -29,14 +29,14 @@ public final class WinogradConv3x3 {
     public let weight: Parameter
     public let bias: Parameter?
     public let inChannels, outChannels: Int
-    private let u = ColumnsBuffer(), v = ColumnsBuffer(), m = ColumnsBuffer()
+    private let u = ColumnsBuffer(), v = ColumnsBuffer(), m = ColumnsBuffer(), du = ColumnsBuffer()
     private var savedShape: [Int] = []
 
     /// The Winograd form of a 3×3 stride-1 pad-1 `Conv2D`: the same parameters (gradients
     /// accumulate into the same buffer).
     public init(sharing conv: Conv2D) {
         let g = conv.geometry
-        precondition(g.kernel == 3 && g.stride == 1 && g.padding == 1,
+        precondition(g.isWinogradable,
                      "WinogradConv3x3(\(conv.weight.name)): needs a 3×3 stride-1 pad-1 convolution, got \(g)")
         weight = conv.weight; bias = conv.bias; inChannels = g.inChannels; outChannels = g.outChannels
     }
@@ -76,9 +76,7 @@ public final class WinogradConv3x3 {
         if let bias { dy.withPointer { biasGradient($0, shape: dy.shape, into: bias.grads) } }
         let pm = m.reserve(16 * t * o), pv = v.pointer!, pu = u.pointer!
         dy.withPointer { winogradOutputAdjoint($0, shape: dy.shape, into: pm) }
-        // dU in a buffer of its own: U itself is still needed for dV.
-        let du = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * c)
-        defer { du.deallocate() }
+        let du = self.du.reserve(16 * o * c)   // a buffer of its own: U is still needed for dV
         for e in 0..<16 {
             sgemm(transA: true, m: o, n: c, k: t, a: pm + e * t * o, lda: o, b: pv + e * t * c, ldb: c, c: du + e * o * c, ldc: c)
         }
@@ -273,16 +271,3 @@ func winogradOutputAdjoint(_ dy: UnsafePointer<Float>, shape: [Int], into dm: Un
     }
 }
 
-/// db += Σ over positions of dY: per-image partial sums, added in image order.
-func biasGradient(_ dy: UnsafePointer<Float>, shape: [Int], into db: UnsafeMutablePointer<Float>) {
-    let (n, positions, o) = (shape[0], shape[1] * shape[2], shape[3])
-    var partial = [Float](repeating: 0, count: n * o)
-    partial.withUnsafeMutableBufferPointer { pp in
-        let part = pp.baseAddress!
-        Parallel.forEach(n) { b in
-            let acc = part + b * o
-            for i in b * positions..<(b + 1) * positions { for j in 0..<o { acc[j] += dy[i * o + j] } }
-        }
-        for b in 0..<n { for j in 0..<o { db[j] += part[b * o + j] } }
-    }
-}

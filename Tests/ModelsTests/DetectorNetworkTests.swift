@@ -105,6 +105,19 @@ final class DetectorNetworkTests: XCTestCase {
     }
 }
 
+/// A network of `config` with its 3×3 stride-1 convolutions by `conv3x3`: one forward of random
+/// 64×64 images and one backward of random output gradients (seeds derived from `seed`).
+func forwardBackward(_ config: ModelConfig, _ conv3x3: ConvAlgorithm, seed: UInt64, batch: Int) -> (net: DetectorNetwork, out: HeadOutputs) {
+    var config = config
+    config.conv3x3 = conv3x3
+    let net = DetectorNetwork(config: config, seed: seed)
+    let out = net.forward(randomTensor([batch, 64, 64, 3], seed: seed + 1))
+    net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: seed + 2) },
+                             reg: out.reg.map { randomTensor($0.shape, seed: seed + 3) },
+                             iou: out.iou.map { randomTensor($0.shape, seed: seed + 4) }))
+    return (net, out)
+}
+
 final class ThreadCountDeterminismTests: XCTestCase {
     /// Forward and backward give the same bits with 1 and 2 worker threads: kernels reduce
     /// across images in image order and the GEMM split never changes a dot product's order.
@@ -113,14 +126,8 @@ final class ThreadCountDeterminismTests: XCTestCase {
         defer { Parallel.threads = saved }
         func run(_ threads: Int, _ conv3x3: ConvAlgorithm = .im2col) -> ([UInt32], [UInt32]) {
             Parallel.threads = threads
-            var config = preset("tiny", 4)
-            config.conv3x3 = conv3x3
-            let net = DetectorNetwork(config: config, seed: 9)
-            let out = net.forward(randomTensor([4, 64, 64, 3], seed: 10))
-            net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 11) },
-                                     reg: out.reg.map { randomTensor($0.shape, seed: 12) },
-                                     iou: out.iou.map { randomTensor($0.shape, seed: 13) }))
-            return (out.cls.flatMap(\.data).map(\.bitPattern), net.store.snapshotGrads().map(\.bitPattern))
+            let r = forwardBackward(preset("tiny", 4), conv3x3, seed: 9, batch: 4)
+            return (r.out.cls.flatMap(\.data).map(\.bitPattern), r.net.store.snapshotGrads().map(\.bitPattern))
         }
         let one = run(1), two = run(2)
         XCTAssertEqual(one.0, two.0, "forward differs between 1 and 2 threads")
@@ -136,13 +143,7 @@ final class ThreadCountDeterminismTests: XCTestCase {
 final class WinogradNetworkTests: XCTestCase {
     func testWinogradNetworkMatchesIm2col() {
         func run(_ conv3x3: ConvAlgorithm) -> (out: [Float], grads: [Float], params: [Float]) {
-            var config = preset("small", 3)
-            config.conv3x3 = conv3x3
-            let net = DetectorNetwork(config: config, seed: 4)
-            let out = net.forward(randomTensor([2, 64, 64, 3], seed: 5))
-            net.backward(HeadOutputs(cls: out.cls.map { randomTensor($0.shape, seed: 6) },
-                                     reg: out.reg.map { randomTensor($0.shape, seed: 7) },
-                                     iou: out.iou.map { randomTensor($0.shape, seed: 8) }))
+            let (net, out) = forwardBackward(preset("small", 3), conv3x3, seed: 4, batch: 2)
             return (out.cls.flatMap(\.data) + out.reg.flatMap(\.data) + out.iou.flatMap(\.data), net.store.snapshotGrads(), net.store.snapshotValues())
         }
         let a = run(.im2col), b = run(.winograd)
