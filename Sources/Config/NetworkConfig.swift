@@ -9,7 +9,6 @@ public enum BackboneKind: String, CaseIterable, Sendable {
     public var depth: Int? { self == .gnResnet ? nil : Int(rawValue.dropFirst("resnet".count)) }
 }
 
-/// The norm layers of a torchvision-layout backbone.
 /// How a network's 3×3 stride-1 convolutions compute: im2col + one GEMM (the default), or
 /// Winograd F(2×2, 3×3), faster where channels are wide (Sources/Engine/README.md, Winograd) and
 /// rounding differently, so the same seed trains different numbers with each.
@@ -17,6 +16,7 @@ public enum Conv3x3Algorithm: String, CaseIterable, Sendable {
     case im2col, winograd
 }
 
+/// The norm layers of a torchvision-layout backbone.
 public enum BackboneNorm: String, CaseIterable, Sendable {
     /// BatchNorm frozen to its loaded statistics and affine (mmdet norm_eval; for ImageNet weights).
     case frozenBN = "frozen_bn"

@@ -3,6 +3,7 @@
 import Config
 import Datasets
 import Distillation
+import Engine
 import Inference
 import Models
 import PAA
@@ -16,7 +17,7 @@ extension ModelConfig {
         self.init(stem: n.stem, widths: n.widths, blocks: n.blocks, fpnChannels: n.fpnChannels,
                   headChannels: n.headChannels, headConvs: n.headConvs, numClasses: numClasses,
                   resnet: resnet, levels: n.fpnLevels, gnGroups: n.gnGroups,
-                  conv3x3: n.conv3x3 == .winograd ? .winograd : .im2col)
+                  conv3x3: ConvAlgorithm(rawValue: n.conv3x3.rawValue)!)   // Config's enum names Engine's cases
     }
 }
 

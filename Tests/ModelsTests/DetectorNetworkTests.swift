@@ -141,6 +141,15 @@ final class ThreadCountDeterminismTests: XCTestCase {
 /// network_*.conv3x3: winograd computes the same network as im2col (same parameters, outputs and
 /// gradients to float rounding) by another path (not the same bits).
 final class WinogradNetworkTests: XCTestCase {
+    /// Every network_*.conv3x3 word reaches the model as the algorithm of that name.
+    func testConfigMapsEveryAlgorithm() {
+        for algorithm in Conv3x3Algorithm.allCases {
+            var n = NetworkConfig.preset("tiny")!
+            n.conv3x3 = algorithm
+            XCTAssertEqual(ModelConfig(n, numClasses: 2).conv3x3.rawValue, algorithm.rawValue)
+        }
+    }
+
     func testWinogradNetworkMatchesIm2col() {
         func run(_ conv3x3: ConvAlgorithm) -> (out: [Float], grads: [Float], params: [Float]) {
             let (net, out) = forwardBackward(preset("small", 3), conv3x3, seed: 4, batch: 2)
