@@ -10,10 +10,11 @@ public enum BackboneKind: String, CaseIterable, Sendable {
 }
 
 /// How a network's 3×3 stride-1 convolutions compute: im2col + one GEMM (the default), or
-/// Winograd F(2×2, 3×3), faster where channels are wide (Sources/Engine/README.md, Winograd) and
-/// rounding differently, so the same seed trains different numbers with each.
+/// Winograd F(2×2, 3×3) (`winograd`) or F(4×4, 3×3) (`winograd4x4`), faster where channels are
+/// wide (Sources/Engine/README.md, Winograd) and rounding differently, so the same seed trains
+/// different numbers with each.
 public enum Conv3x3Algorithm: String, CaseIterable, Sendable {
-    case im2col, winograd
+    case im2col, winograd, winograd4x4
 }
 
 /// The norm layers of a torchvision-layout backbone.

@@ -12,10 +12,30 @@
 // A 1×1 stride-1 unpadded conv uses x itself as `cols` (no copy).
 
 /// How a 3×3 stride-1 pad-1 convolution computes (every other geometry uses im2col): im2col +
-/// one GEMM, or Winograd F(2×2, 3×3) (Winograd.swift: 2.25× fewer multiply-adds; rounds
-/// differently, so the choice is part of a run's numbers).
+/// one GEMM, or Winograd F(2×2, 3×3) / F(4×4, 3×3) (Winograd.swift: 2.25× / 4× fewer
+/// multiply-adds; they round differently, so the choice is part of a run's numbers).
 public enum ConvAlgorithm: String, Codable, CaseIterable, Sendable {
-    case im2col, winograd
+    case im2col, winograd, winograd4x4
+
+    /// The tiling for an H×W input, nil for im2col. Winograd pays per tile and per weight
+    /// (transforms), so on maps smaller than a tile a smaller tiling, or im2col, does less work:
+    /// `winograd4x4` takes F(4×4) from a side of `minSide4x4`, F(2×2) from `minSide2x2`.
+    public func tiling(height h: Int, width w: Int) -> WinogradTiling? {
+        let side = min(h, w)
+        switch self {
+        case .im2col: return nil
+        case .winograd: return side >= Self.minSide2x2 ? .f2x2 : nil
+        case .winograd4x4: return side >= Self.minSide4x4 ? .f4x4 : side >= Self.minSide2x2 ? .f2x2 : nil
+        }
+    }
+    /// Measured on the presets (`colad bench ops --profile-preset P --conv3x3
+    /// im2col,winograd,winograd4x4`, 41 alternating rounds, two runs; the im2col ÷ winograd4x4
+    /// median with F(4×4) from a side of 1 / 4 / 8 / 16: small ×1.15-1.20 / 1.14-1.21 / 1.24-1.26 /
+    /// 1.27-1.30, tiny ×1.13-1.14 / 1.14-1.16 / 1.20-1.21 / 1.16-1.24): at a side of 4 an image is
+    /// one F(4×4) tile and the weight transform and 36 thin GEMMs cost more than they save; 8 and
+    /// 16 are within the noise of each other, and 8 keeps F(4×4) on the 8×8 maps. A 1×1 map (the
+    /// head's last level at 128 px) is left to im2col: a 4×4 tile for one output.
+    public static let minSide2x2 = 2, minSide4x4 = 8
 }
 
 /// Geometry of one convolution.
@@ -36,10 +56,13 @@ public final class Conv2D {
     public let geometry: ConvGeometry
     public let weight: Parameter
     public let bias: Parameter?
-    /// `.winograd` only for a 3×3 stride-1 pad-1 convolution built on a store that asks for it.
+    /// A Winograd algorithm only for a 3×3 stride-1 pad-1 convolution built on a store that asks for it.
     public let algorithm: ConvAlgorithm
     private let cols = ColumnsBuffer()
-    private lazy var winograd = WinogradConv3x3(sharing: self)
+    private lazy var winograd2x2 = WinogradConv3x3(sharing: self, tiling: .f2x2)
+    private lazy var winograd4x4 = WinogradConv3x3(sharing: self, tiling: .f4x4)
+    /// The Winograd form the last forward took (nil: im2col); backward follows it.
+    private var winograd: WinogradConv3x3?
     // Saved by forward for backward.
     private var savedInput: Tensor?
     private var savedShape: [Int] = []
@@ -67,7 +90,9 @@ public final class Conv2D {
         let g = geometry
         precondition(x.shape.count == 4 && x.c == g.inChannels,
                      "Conv2D(\(weight.name)): input \(x.shape), expected [N,H,W,\(g.inChannels)]")
-        if algorithm == .winograd { return winograd.forward(x, training: training) }
+        let tiling = algorithm.tiling(height: x.h, width: x.w)
+        winograd = tiling == nil ? nil : tiling!.m == 2 ? winograd2x2 : winograd4x4
+        if let winograd { return winograd.forward(x, training: training) }
         let (n, ho, wo) = (x.n, g.outSize(x.h), g.outSize(x.w))
         let r = n * ho * wo
         let o = g.outChannels
@@ -104,7 +129,7 @@ public final class Conv2D {
     /// Accumulates dW (and db) and returns dx. `needInputGrad: false` skips dx (first layer).
     @discardableResult
     public func backward(_ dy: Tensor, needInputGrad: Bool = true) -> Tensor? {
-        if algorithm == .winograd { return winograd.backward(dy, needInputGrad: needInputGrad) }
+        if let winograd { return winograd.backward(dy, needInputGrad: needInputGrad) }
         let g = geometry
         let xs = savedShape
         let (n, ho, wo, o) = (xs[0], g.outSize(xs[1]), g.outSize(xs[2]), g.outChannels)
@@ -147,7 +172,7 @@ public final class Conv2D {
     /// Drops saved activations (the columns buffer is kept for reuse).
     public func release() {
         cols.valid = false; savedInput = nil
-        if algorithm == .winograd { winograd.release() }
+        winograd?.release()
     }
 }
 

@@ -37,7 +37,7 @@ public final class SharedInputConv2D {
         for p in parts { offs.append(o); o += p.geometry.outChannels }
         offsets = offs
         geometry = ConvGeometry(inChannels: g.inChannels, outChannels: o, kernel: g.kernel, stride: g.stride, padding: g.padding)
-        winogradParts = parts.allSatisfy { $0.algorithm == .winograd } ? parts.map { Conv2D(sharing: $0) } : nil
+        winogradParts = parts.allSatisfy { $0.algorithm != .im2col } ? parts.map { Conv2D(sharing: $0) } : nil
     }
 
     /// The same parameters applied again with their own saved activations (another pyramid level).

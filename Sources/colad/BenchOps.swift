@@ -71,7 +71,7 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Image side.") var size = 128
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "Only time this preset's forward+backward (for profiling); skips everything else.") var profilePreset: String?
-    @Option(help: "With --profile-preset: how the 3×3 stride-1 convolutions compute (im2col or winograd, as network_*.conv3x3).")
+    @Option(help: "With --profile-preset: how the 3×3 stride-1 convolutions compute (im2col, winograd or winograd4x4, as network_*.conv3x3); a comma-separated list times each in turn, step by step in one process, and prints the median of the per-round ratios to the first.")
     var conv3x3 = "im2col"
     @Option(help: "Train each preset (tiny, then small) for N iterations in this process first and report the peak resident memory after each (0: skip).")
     var memoryIterations = 20
@@ -80,14 +80,35 @@ struct BenchOps: ParsableCommand {
         let classes = 6, b = batch, s = size
         if let name = profilePreset {
             guard let n = NetworkConfig.preset(name) else { throw ValidationError("unknown preset \(name)") }
-            guard let algorithm = ConvAlgorithm(rawValue: conv3x3) else {
-                throw ValidationError("--conv3x3: expected im2col or winograd, got '\(conv3x3)'")
+            let algorithms = try conv3x3.split(separator: ",").map { word in
+                guard let a = ConvAlgorithm(rawValue: String(word)) else {
+                    throw ValidationError("--conv3x3: expected im2col, winograd or winograd4x4 (or a comma-separated list), got '\(word)'")
+                }
+                return a
             }
-            var cfg = ModelConfig(n, numClasses: classes)
-            cfg.conv3x3 = algorithm
-            let net = DetectorNetwork(config: cfg, seed: 3)
+            guard !algorithms.isEmpty else { throw ValidationError("--conv3x3: empty") }
+            let nets = algorithms.map { a -> DetectorNetwork in
+                var cfg = ModelConfig(n, numClasses: classes)
+                cfg.conv3x3 = a
+                return DetectorNetwork(config: cfg, seed: 3)
+            }
             let images = randomTensor([b, s, s, 3], seed: 1)
-            print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(net, images) } * 1e3))
+            if nets.count == 1 {
+                print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(nets[0], images) } * 1e3))
+                return
+            }
+            // Alternating step by step: every round times each algorithm once, back to back, so a
+            // slow spell of the machine falls on all of them; ratios are per round.
+            for net in nets { trainStep(net, images) }
+            var seconds = [[Double]](repeating: [], count: nets.count)
+            for _ in 0..<max(repeats, 1) {
+                for (i, net) in nets.enumerated() { let t0 = now(); trainStep(net, images); seconds[i].append(Double(now() - t0) / 1e9) }
+            }
+            for (i, a) in algorithms.enumerated() {
+                let ratio = median(zip(seconds[0], seconds[i]).map { $0 / $1 })
+                print(String(format: "%@ fwd+bwd %@ %.1f ms  (%@ ÷ %@ per round, median: ×%.3f)", name, a.rawValue,
+                             median(seconds[i]) * 1e3, algorithms[0].rawValue, a.rawValue, ratio))
+            }
             return
         }
         var result: [String: Any] = ["threads": Parallel.threads, "blas_kernels": BLASKernels.current, "batch": b,
@@ -142,27 +163,36 @@ struct BenchOps: ParsableCommand {
         result["conv_fwd_sgemm_gflops"] = fwdReplay.flops / median(fwdRef) / 1e9
         result["conv_bwd_sgemm_gflops"] = bwdReplay.flops / median(bwdRef) / 1e9
 
-        // Winograd F(2×2, 3×3) against im2col on the stride-1 3×3 convolutions above (the same
-        // weights and inputs), alternating in every round; ratios are medians of per-round ratios.
+        // Winograd F(2×2, 3×3) and F(4×4, 3×3) against im2col on the stride-1 3×3 convolutions
+        // above (the same weights and inputs; each tiling on every layer), alternating in every
+        // round; ratios are medians of per-round ratios.
         let stride1 = zip(convs, zip(inputs, dys)).filter { $0.0.0.geometry.kernel == 3 && $0.0.0.geometry.stride == 1 }
-        let winograds = stride1.map { WinogradConv3x3(sharing: $0.0.0) }
-        var im2colF: [Double] = [], im2colB: [Double] = [], winoF: [Double] = [], winoB: [Double] = [], ratioF: [Double] = [], ratioB: [Double] = []
+        let forms: [(key: String, tiling: WinogradTiling)] = [("winograd", .f2x2), ("winograd4x4", .f4x4)]
+        let winograds = forms.map { form in stride1.map { WinogradConv3x3(sharing: $0.0.0, tiling: form.tiling) } }
+        var im2colF: [Double] = [], im2colB: [Double] = []
+        var winoF = [[Double]](repeating: [], count: forms.count), winoB = winoF, ratioF = winoF, ratioB = winoF
         for _ in 0..<repeats {
-            var f = 0.0, b = 0.0, wf = 0.0, wb = 0.0
-            for ((c, (x, dy)), wino) in zip(stride1, winograds) {
+            var f = 0.0, b = 0.0
+            var wf = [Double](repeating: 0, count: forms.count), wb = wf
+            for (i, (c, (x, dy))) in stride1.enumerated() {
                 var t0 = now(); _ = c.0.forward(x); f += Double(now() - t0) / 1e9
                 t0 = now(); c.0.backward(dy); b += Double(now() - t0) / 1e9
-                t0 = now(); _ = wino.forward(x); wf += Double(now() - t0) / 1e9
-                t0 = now(); wino.backward(dy); wb += Double(now() - t0) / 1e9
+                for k in forms.indices {
+                    t0 = now(); _ = winograds[k][i].forward(x); wf[k] += Double(now() - t0) / 1e9
+                    t0 = now(); winograds[k][i].backward(dy); wb[k] += Double(now() - t0) / 1e9
+                }
             }
-            im2colF.append(f); im2colB.append(b); winoF.append(wf); winoB.append(wb); ratioF.append(f / wf); ratioB.append(b / wb)
+            im2colF.append(f); im2colB.append(b)
+            for k in forms.indices { winoF[k].append(wf[k]); winoB[k].append(wb[k]); ratioF[k].append(f / wf[k]); ratioB[k].append(b / wb[k]) }
         }
         result["conv3x3s1_im2col_fwd_ms"] = median(im2colF) * 1e3
-        result["conv3x3s1_winograd_fwd_ms"] = median(winoF) * 1e3
         result["conv3x3s1_im2col_bwd_ms"] = median(im2colB) * 1e3
-        result["conv3x3s1_winograd_bwd_ms"] = median(winoB) * 1e3
-        result["conv3x3s1_winograd_speedup_fwd"] = median(ratioF)
-        result["conv3x3s1_winograd_speedup_bwd"] = median(ratioB)
+        for (k, form) in forms.enumerated() {
+            result["conv3x3s1_\(form.key)_fwd_ms"] = median(winoF[k]) * 1e3
+            result["conv3x3s1_\(form.key)_bwd_ms"] = median(winoB[k]) * 1e3
+            result["conv3x3s1_\(form.key)_speedup_fwd"] = median(ratioF[k])
+            result["conv3x3s1_\(form.key)_speedup_bwd"] = median(ratioB[k])
+        }
 
         // GroupNorm forward and forward+backward on a layer1-sized tensor.
         let gn = GroupNorm(ParameterStore(seed: 2), name: "gn", channels: 64, groups: 8)
@@ -204,10 +234,14 @@ struct BenchOps: ParsableCommand {
         }
         print(String(format: "conv forward           %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convFwd, result["conv_fwd_sgemm_gflops"] as! Double))
         print(String(format: "conv backward (dx+dW)  %7.2f GFLOP/s   raw sgemm on the same GEMMs %7.2f", convBwd, result["conv_bwd_sgemm_gflops"] as! Double))
-        print(String(format: "conv 3×3/1 (%d layers)  fwd im2col %.2f ms, Winograd F(2×2,3×3) %.2f ms (×%.2f); bwd (dx+dW) %.2f ms, %.2f ms (×%.2f)",
-                     stride1.count, result["conv3x3s1_im2col_fwd_ms"] as! Double, result["conv3x3s1_winograd_fwd_ms"] as! Double,
-                     result["conv3x3s1_winograd_speedup_fwd"] as! Double, result["conv3x3s1_im2col_bwd_ms"] as! Double,
-                     result["conv3x3s1_winograd_bwd_ms"] as! Double, result["conv3x3s1_winograd_speedup_bwd"] as! Double))
+        print(String(format: "conv 3×3/1 (%d layers, %@)  fwd im2col %.2f ms, bwd (dx+dW) %.2f ms",
+                     stride1.count, stride1.map { "\($0.1.0.h)×\($0.1.0.w)" }.joined(separator: " "),
+                     result["conv3x3s1_im2col_fwd_ms"] as! Double, result["conv3x3s1_im2col_bwd_ms"] as! Double))
+        for form in forms {
+            let r = { (k: String) in result["conv3x3s1_\(form.key)_\(k)"] as! Double }
+            print(String(format: "  Winograd F(%d×%d,3×3)    fwd %.2f ms (im2col ÷ it ×%.2f), bwd %.2f ms (×%.2f)", form.tiling.m, form.tiling.m,
+                         r("fwd_ms"), r("speedup_fwd"), r("bwd_ms"), r("speedup_bwd")))
+        }
         print(String(format: "groupnorm %@  fwd %.2f ms, fwd+bwd %.2f ms", "\(gx.shape)", result["groupnorm_fwd_ms"] as! Double, result["groupnorm_fwd_bwd_ms"] as! Double))
         for preset in ["tiny", "small"] {
             let r = result[preset] as! [String: Any]

@@ -37,7 +37,7 @@ final class BackboneKeysTests: XCTestCase {
         XCTAssertEqual(p.networkA.fpnChannels, 64)
     }
 
-    /// network_*.conv3x3: im2col by default, winograd when asked, written back by resolvedYAML,
+    /// network_*.conv3x3: im2col by default, winograd or winograd4x4 when asked, written back by resolvedYAML,
     /// and a wrong word named with the choices.
     func testConv3x3Algorithm() throws {
         XCTAssertEqual(try XCTUnwrap(load(minimalYAML())).networkA.conv3x3, .im2col)
@@ -47,7 +47,11 @@ final class BackboneKeysTests: XCTestCase {
         XCTAssertEqual(c.networkB?.preset, "small")
         XCTAssertTrue(c.resolvedYAML().contains("conv3x3: winograd"))
         XCTAssertEqual(try TrainingConfig.parse(yaml: c.resolvedYAML(), file: "config.yaml"), c)
-        expectConfigError(minimalYAML(), overrides: ["network_a.conv3x3=fft"], contains: ["network_a.conv3x3", "fft", "im2col | winograd"])
+        let four = try XCTUnwrap(load(minimalYAML(), overrides: ["network_a.conv3x3=winograd4x4"]))
+        XCTAssertEqual(four.networkA.conv3x3, .winograd4x4)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: four.resolvedYAML(), file: "config.yaml"), four)
+        expectConfigError(minimalYAML(), overrides: ["network_a.conv3x3=fft"],
+                          contains: ["network_a.conv3x3", "fft", "im2col | winograd | winograd4x4"])
     }
 
     func testErrors() {

@@ -132,14 +132,18 @@ final class ThreadCountDeterminismTests: XCTestCase {
         let one = run(1), two = run(2)
         XCTAssertEqual(one.0, two.0, "forward differs between 1 and 2 threads")
         XCTAssertEqual(one.1, two.1, "gradients differ between 1 and 2 threads")
-        let w1 = run(1, .winograd), w2 = run(2, .winograd)
-        XCTAssertEqual(w1.0, w2.0, "Winograd: forward differs between 1 and 2 threads")
-        XCTAssertEqual(w1.1, w2.1, "Winograd: gradients differ between 1 and 2 threads")
+        for algorithm in [ConvAlgorithm.winograd, .winograd4x4] {
+            let w1 = run(1, algorithm), w2 = run(2, algorithm)
+            XCTAssertEqual(w1.0, w2.0, "\(algorithm): forward differs between 1 and 2 threads")
+            XCTAssertEqual(w1.1, w2.1, "\(algorithm): gradients differ between 1 and 2 threads")
+        }
     }
 }
 
-/// network_*.conv3x3: winograd computes the same network as im2col (same parameters, outputs and
-/// gradients to float rounding) by another path (not the same bits).
+/// network_*.conv3x3: winograd and winograd4x4 compute the same network as im2col (same
+/// parameters, outputs and gradients to float rounding) by other paths (not the same bits). At
+/// 64×64 the network's 3×3 stride-1 maps are 16, 8, 4, 2 and 1 pixels wide, so winograd4x4 takes
+/// all three forms (F(4×4), F(2×2), im2col).
 final class WinogradNetworkTests: XCTestCase {
     /// Every network_*.conv3x3 word reaches the model as the algorithm of that name.
     func testConfigMapsEveryAlgorithm() {
@@ -155,11 +159,14 @@ final class WinogradNetworkTests: XCTestCase {
             let (net, out) = forwardBackward(preset("small", 3), conv3x3, seed: 4, batch: 2)
             return (out.cls.flatMap(\.data) + out.reg.flatMap(\.data) + out.iou.flatMap(\.data), net.store.snapshotGrads(), net.store.snapshotValues())
         }
-        let a = run(.im2col), b = run(.winograd)
-        XCTAssertEqual(a.params, b.params, "the algorithm must not change the initial weights")
-        XCTAssertNotEqual(a.out, b.out, "conv3x3 winograd took the im2col path")
-        let outScale = Double(a.out.map(abs).max()!), gradScale = Double(a.grads.map(abs).max()!)
-        assertClose(b.out, a.out, atol: 1e-4 * outScale, rtol: 1e-3, "outputs")
-        assertClose(b.grads, a.grads, atol: 1e-4 * gradScale, rtol: 1e-3, "gradients")
+        let a = run(.im2col), two = run(.winograd), four = run(.winograd4x4)
+        XCTAssertNotEqual(two.out, four.out, "winograd4x4 took only F(2×2) paths")
+        for (name, b) in [("winograd", two), ("winograd4x4", four)] {
+            XCTAssertEqual(a.params, b.params, "\(name) must not change the initial weights")
+            XCTAssertNotEqual(a.out, b.out, "conv3x3 \(name) took the im2col path")
+            let outScale = Double(a.out.map(abs).max()!), gradScale = Double(a.grads.map(abs).max()!)
+            assertClose(b.out, a.out, atol: 1e-4 * outScale, rtol: 1e-3, "\(name) outputs")
+            assertClose(b.grads, a.grads, atol: 1e-4 * gradScale, rtol: 1e-3, "\(name) gradients")
+        }
     }
 }
