@@ -163,73 +163,63 @@ public final class WinogradConv3x3 {
 // or O (vectorised), the work is parallel over images, tile rows or output channels, and every
 // output element is written from one thread.
 
-/// d = Σ_k T[r, k] · src(k) (+ bias) over row r's nonzeros, in column order, in one pass over d.
+/// d = base + Σ_k T[r, k] · src(k) over row r's nonzeros (in column order, summed before the
+/// base is added), in one pass over d; base is a zero vector, the bias, or d itself (accumulate).
 @inline(__always)
 func combine(_ t: SparseRows, row r: Int, count c: Int, into d: UnsafeMutablePointer<Float>,
-             bias: UnsafePointer<Float>? = nil, _ src: (Int) -> UnsafePointer<Float>) {
+             base b: UnsafePointer<Float>, _ src: (Int) -> UnsafePointer<Float>) {
     let lo = t.start[r], n = t.start[r + 1] - lo
     let k0 = t.coef[lo], s0 = src(t.col[lo])
-    switch n {
-    case 1: for i in 0..<c { d[i] = k0 * s0[i] }
-    case 2:
-        let k1 = t.coef[lo + 1], s1 = src(t.col[lo + 1])
-        for i in 0..<c { d[i] = k0 * s0[i] + k1 * s1[i] }
-    case 3:
-        let k1 = t.coef[lo + 1], s1 = src(t.col[lo + 1]), k2 = t.coef[lo + 2], s2 = src(t.col[lo + 2])
-        for i in 0..<c { d[i] = k0 * s0[i] + k1 * s1[i] + k2 * s2[i] }
-    default:
-        let k1 = t.coef[lo + 1], s1 = src(t.col[lo + 1]), k2 = t.coef[lo + 2], s2 = src(t.col[lo + 2])
-        let k3 = t.coef[lo + 3], s3 = src(t.col[lo + 3])
-        for i in 0..<c { d[i] = k0 * s0[i] + k1 * s1[i] + k2 * s2[i] + k3 * s3[i] }
-        for k in (lo + 4)..<(lo + n) {
-            let kk = t.coef[k], s = src(t.col[k])
-            for i in 0..<c { d[i] += kk * s[i] }
-        }
-    }
-    if let bias { for i in 0..<c { d[i] += bias[i] } }
+    if n == 1 { for i in 0..<c { d[i] = b[i] + k0 * s0[i] }; return }
+    let k1 = t.coef[lo + 1], s1 = src(t.col[lo + 1])
+    if n == 2 { for i in 0..<c { d[i] = b[i] + (k0 * s0[i] + k1 * s1[i]) }; return }
+    let k2 = t.coef[lo + 2], s2 = src(t.col[lo + 2])
+    if n == 3 { for i in 0..<c { d[i] = b[i] + (k0 * s0[i] + k1 * s1[i] + k2 * s2[i]) }; return }
+    let k3 = t.coef[lo + 3], s3 = src(t.col[lo + 3])
+    if n == 4 { for i in 0..<c { d[i] = b[i] + (k0 * s0[i] + k1 * s1[i] + k2 * s2[i] + k3 * s3[i]) }; return }
+    let k4 = t.coef[lo + 4], s4 = src(t.col[lo + 4])
+    if n == 5 { for i in 0..<c { d[i] = b[i] + (k0 * s0[i] + k1 * s1[i] + k2 * s2[i] + k3 * s3[i] + k4 * s4[i]) }; return }
+    precondition(n == 6, "combine: a row of \(n) terms (α ≤ 6)")
+    let k5 = t.coef[lo + 5], s5 = src(t.col[lo + 5])
+    for i in 0..<c { d[i] = b[i] + (k0 * s0[i] + k1 * s1[i] + k2 * s2[i] + k3 * s3[i] + k4 * s4[i] + k5 * s5[i]) }
 }
 
-/// out[r, q] (=, or += with `accumulate`) (T · X · Tᵀ)[r, q] for a grid X (T.cols × T.cols) of
-/// vectors of length c; out(r, q) nil skips that entry. Scratch: `tmp` T.rows·T.cols·c floats,
-/// `acc` c floats (only with `accumulate`).
+/// out[r, q] = (T · X · Tᵀ)[r, q] (+ bias, or + out[r, q] itself with `accumulate`) for a grid X
+/// (T.cols × T.cols) of vectors of length c; out(r, q) nil skips that entry. Scratch: `tmp`
+/// T.rows·T.cols·c floats; `zero` c zeros.
 @inline(__always)
-func sandwich(_ t: SparseRows, count c: Int, tmp: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>,
+func sandwich(_ t: SparseRows, count c: Int, tmp: UnsafeMutablePointer<Float>, zero: UnsafePointer<Float>,
               accumulate: Bool = false, bias: UnsafePointer<Float>? = nil,
               x: (Int, Int) -> UnsafePointer<Float>, out: (Int, Int) -> UnsafeMutablePointer<Float>?) {
     let (p, a) = (t.rows, t.cols)
     for r in 0..<p {   // (T X)[r, j]
-        for j in 0..<a { combine(t, row: r, count: c, into: tmp + (r * a + j) * c) { x($0, j) } }
+        for j in 0..<a { combine(t, row: r, count: c, into: tmp + (r * a + j) * c, base: zero) { x($0, j) } }
     }
     for r in 0..<p {   // (T X Tᵀ)[r, q] = Σ_j (T X)[r, j] T[q, j]
         let row = UnsafePointer(tmp + r * a * c)
         for q in 0..<p {
             guard let o = out(r, q) else { continue }
-            if accumulate {
-                combine(t, row: q, count: c, into: acc) { row + $0 * c }
-                for i in 0..<c { o[i] += acc[i] }
-            } else {
-                combine(t, row: q, count: c, into: o, bias: bias) { row + $0 * c }
-            }
+            combine(t, row: q, count: c, into: o, base: accumulate ? UnsafePointer(o) : bias ?? zero) { row + $0 * c }
         }
     }
 }
 
-/// Scratch of one parallel task: `tmp` (α²·c floats), `acc` and a zero vector (c floats each).
+/// Scratch of one parallel task: `tmp` (α²·c floats) and a zero vector (c floats).
 @inline(__always)
 func withScratch(_ tiling: WinogradTiling, count c: Int,
-                 _ body: (_ tmp: UnsafeMutablePointer<Float>, _ acc: UnsafeMutablePointer<Float>, _ zero: UnsafePointer<Float>) -> Void) {
-    let a = tiling.alpha, s = UnsafeMutablePointer<Float>.allocate(capacity: (a * a + 2) * c)
+                 _ body: (_ tmp: UnsafeMutablePointer<Float>, _ zero: UnsafePointer<Float>) -> Void) {
+    let a = tiling.alpha, s = UnsafeMutablePointer<Float>.allocate(capacity: (a * a + 1) * c)
     defer { s.deallocate() }
-    (s + (a * a + 1) * c).update(repeating: 0, count: c)
-    body(s, s + a * a * c, UnsafePointer(s + (a * a + 1) * c))
+    (s + a * a * c).update(repeating: 0, count: c)
+    body(s, UnsafePointer(s + a * a * c))
 }
 
 /// U[e, o, c] = (G g Gᵀ)[e], g = w[o, ·, ·, c].
 func winogradWeights(_ w: UnsafePointer<Float>, o: Int, c: Int, _ tiling: WinogradTiling, into u: UnsafeMutablePointer<Float>) {
     let plane = o * c, a = tiling.alpha
     Parallel.forEach(o) { oi in
-        withScratch(tiling, count: c) { tmp, acc, _ in
-            sandwich(tiling.g, count: c, tmp: tmp, acc: acc,
+        withScratch(tiling, count: c) { tmp, zero in
+            sandwich(tiling.g, count: c, tmp: tmp, zero: zero,
                      x: { kh, kw in w + (oi * 9 + kh * 3 + kw) * c }, out: { r, q in u + (r * a + q) * plane + oi * c })
         }
     }
@@ -239,8 +229,8 @@ func winogradWeights(_ w: UnsafePointer<Float>, o: Int, c: Int, _ tiling: Winogr
 func winogradWeightsAdjoint(_ du: UnsafePointer<Float>, o: Int, c: Int, _ tiling: WinogradTiling, into dw: UnsafeMutablePointer<Float>) {
     let plane = o * c, a = tiling.alpha
     Parallel.forEach(o) { oi in
-        withScratch(tiling, count: c) { tmp, acc, _ in
-            sandwich(tiling.gt, count: c, tmp: tmp, acc: acc, accumulate: true,
+        withScratch(tiling, count: c) { tmp, zero in
+            sandwich(tiling.gt, count: c, tmp: tmp, zero: zero, accumulate: true,
                      x: { i, j in du + (i * a + j) * plane + oi * c }, out: { kh, kw in dw + (oi * 9 + kh * 3 + kw) * c })
         }
     }
@@ -253,10 +243,10 @@ func winogradInput(_ x: UnsafePointer<Float>, shape: [Int], _ tiling: WinogradTi
     let plane = n * ty * tx * c
     Parallel.forEach(n * ty) { row in
         let b = row / ty, y0 = m * (row % ty) - 1
-        withScratch(tiling, count: c) { tmp, acc, zero in
+        withScratch(tiling, count: c) { tmp, zero in
             for txi in 0..<tx {
                 let x0 = m * txi - 1, t = row * tx + txi
-                sandwich(tiling.bt, count: c, tmp: tmp, acc: acc,
+                sandwich(tiling.bt, count: c, tmp: tmp, zero: zero,
                          x: { i, j in
                              let (iy, ix) = (y0 + i, x0 + j)
                              return iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * c : zero
@@ -276,10 +266,10 @@ func winogradInputAdjoint(_ dv: UnsafePointer<Float>, shape: [Int], _ tiling: Wi
     Parallel.forEach(n) { b in
         let xb = dx + b * h * w * c
         xb.update(repeating: 0, count: h * w * c)
-        withScratch(tiling, count: c) { tmp, acc, _ in
+        withScratch(tiling, count: c) { tmp, zero in
             for tyi in 0..<ty { for txi in 0..<tx {
                 let t = (b * ty + tyi) * tx + txi, y0 = m * tyi - 1, x0 = m * txi - 1
-                sandwich(tiling.b, count: c, tmp: tmp, acc: acc, accumulate: true,
+                sandwich(tiling.b, count: c, tmp: tmp, zero: zero, accumulate: true,
                          x: { i, j in dv + (i * a + j) * plane + t * c },
                          out: { r, q in
                              let (iy, ix) = (y0 + r, x0 + q)
@@ -298,10 +288,10 @@ func winogradOutput(_ mm: UnsafePointer<Float>, shape: [Int], _ tiling: Winograd
     let plane = n * ty * tx * o
     Parallel.forEach(n * ty) { row in
         let b = row / ty, oy = m * (row % ty)
-        withScratch(tiling, count: o) { tmp, acc, _ in
+        withScratch(tiling, count: o) { tmp, zero in
             for txi in 0..<tx {
                 let t = row * tx + txi, ox = m * txi
-                sandwich(tiling.at, count: o, tmp: tmp, acc: acc, bias: bias,
+                sandwich(tiling.at, count: o, tmp: tmp, zero: zero, bias: bias,
                          x: { i, j in mm + (i * a + j) * plane + t * o },
                          out: { r, q in oy + r < h && ox + q < w ? y + ((b * h + oy + r) * w + ox + q) * o : nil })
             }
@@ -316,10 +306,10 @@ func winogradOutputAdjoint(_ dy: UnsafePointer<Float>, shape: [Int], _ tiling: W
     let plane = n * ty * tx * o
     Parallel.forEach(n * ty) { row in
         let b = row / ty, oy = m * (row % ty)
-        withScratch(tiling, count: o) { tmp, acc, zero in
+        withScratch(tiling, count: o) { tmp, zero in
             for txi in 0..<tx {
                 let t = row * tx + txi, ox = m * txi
-                sandwich(tiling.a, count: o, tmp: tmp, acc: acc,
+                sandwich(tiling.a, count: o, tmp: tmp, zero: zero,
                          x: { i, j in oy + i < h && ox + j < w ? dy + ((b * h + oy + i) * w + ox + j) * o : zero },
                          out: { r, q in dm + (r * a + q) * plane + t * o })
             }
