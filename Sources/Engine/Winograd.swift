@@ -27,8 +27,9 @@
 // Multiply-adds in each GEMM step: 9 per output (im2col) → P/m² = 4 (F(2×2)) or 2.25 (F(4×4)),
 // and V holds P/m² floats per input pixel and channel (4 or 2.25; im2col's columns hold 9).
 // The transforms are exact in real arithmetic; in Float32 they round differently from im2col
-// (F(2×2): coefficients 0, ±1, ±½, errors of a few 1e-7 relative; F(4×4): coefficients up to 8
-// and 1/24, errors about ten times larger), so results are not bit-identical to Conv2D.
+// (F(2×2): coefficients 0, ±1, ±½, a tile's error 4e-7 relative (median; max 1.1e-6); F(4×4):
+// coefficients up to 8 and 1/24, 3.9e-6 (max 1.8e-5); Tests/Fixtures/scripts/winograd_rounding.py),
+// so results are not bit-identical to Conv2D.
 // Deterministic for any thread count: the transforms write every element from one thread, dx
 // sums the tiles of an image in order, and the GEMMs are `sgemm`'s shape-determined splits.
 
