@@ -50,12 +50,16 @@ public final class SGD {
         let (mu, wd, first) = (config.momentum, config.weightDecay, steps == 0)
         velocity.withUnsafeMutableBufferPointer { vb in
             let v = vb.baseAddress!
-            for r in ranges { for i in r {
-                let g = grad[i] * gscale + wd * theta[i]
-                let vi = first ? g : mu * v[i] + g
-                v[i] = vi
-                theta[i] -= lr * vi
-            } }
+            for r in ranges {   // element-wise: chunks on worker threads give the same bits
+                Parallel.forChunks(r.count) { part in
+                    for i in (r.lowerBound + part.lowerBound)..<(r.lowerBound + part.upperBound) {
+                        let g = grad[i] * gscale + wd * theta[i]
+                        let vi = first ? g : mu * v[i] + g
+                        v[i] = vi
+                        theta[i] -= lr * vi
+                    }
+                }
+            }
         }
         steps += 1
         return norm

@@ -16,6 +16,36 @@ final class OptimizerTests: XCTestCase {
         assertClose(p.values[0], 0.8266, atol: 1e-6)
     }
 
+    /// The update runs in chunks on the worker threads: a store large enough to be split (two
+    /// trainable ranges around a frozen one, 3·2¹⁶ values) steps to the same bits with 1 and 2
+    /// threads, the frozen range untouched, and every trainable value matches the serial formula.
+    func testSGDChunksGiveTheSameBitsAsOneThread() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        func run(_ threads: Int) -> (initial: [Float], final: [Float], grads: [Float]) {
+            Parallel.threads = threads
+            let s = ParameterStore(seed: 4)
+            _ = s.register("a", shape: [1 << 16], init: .normal(std: 1))
+            _ = s.register("f", shape: [1 << 16], init: .constant(3), trainable: false)
+            _ = s.register("b", shape: [1 << 16], init: .normal(std: 1))
+            let initial = (0..<s.count).map { s.values[$0] }
+            for i in 0..<s.count { s.grads[i] = Float(i % 97) * 0.01 - 0.4 }
+            let opt = SGD(s, config: SGDConfig(momentum: 0.9, weightDecay: 1e-4))
+            opt.step(lr: 0.02); opt.step(lr: 0.02)
+            return (initial, (0..<s.count).map { s.values[$0] }, (0..<s.count).map { s.grads[$0] })
+        }
+        let one = run(1), two = run(2)
+        XCTAssertEqual(one.final.map(\.bitPattern), two.final.map(\.bitPattern))
+        XCTAssertTrue(one.final[(1 << 16)..<(2 << 16)].allSatisfy { $0 == 3 }, "frozen range changed")
+        var worst: Float = 0
+        for i in Array(0..<(1 << 16)) + Array((2 << 16)..<(3 << 16)) {   // two steps of the formula, by hand
+            let g1 = one.grads[i] + 1e-4 * one.initial[i], t1 = one.initial[i] - 0.02 * g1
+            let v2 = 0.9 * g1 + (one.grads[i] + 1e-4 * t1), t2 = t1 - 0.02 * v2
+            worst = max(worst, abs(two.final[i] - t2))
+        }
+        XCTAssertLessThan(worst, 1e-6)
+    }
+
     func testSGDMatchesNumpyTrajectory() throws {
         let root = try XCTUnwrap(loadFixtureJSON("engine/optim.json") as? [String: Any])
         let c = try XCTUnwrap(root["sgd"] as? [String: Any])
