@@ -140,4 +140,45 @@ public enum CommBenchmark {
         let comm = ["allreduce", "coordinator_wait", "pair"].compactMap { med[$0] }.reduce(0, +)
         return ["iterations": steps.count, "median_step_s": step, "median_phase_s": med, "comm_s": comm, "comm_fraction": comm / step]
     }
+
+    /// The phases a worker spends communicating or waiting for its peers (trace span names).
+    static let waitingSpans: Set<String> = ["coordinator_wait", "pair_send", "pair_receive", "allreduce"]
+
+    /// Each worker's own communication share, from a distributed run's trace.json (`colad train
+    /// --trace`): per iteration, its waiting spans ÷ its `iteration` span; per worker the median
+    /// over iterations (the first min(5, n/5) skipped), and the mean over workers: the share of
+    /// the job's capacity spent waiting. (metrics.jsonl keeps, per phase, the slowest worker's time,
+    /// so its communication figure is in each iteration the larger of the workers' waits: when one
+    /// worker waits for the other's statistics the other does not, and the mean is about half.)
+    public static func perWorkerBreakdown(trace url: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: url)
+        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let events = root["traceEvents"] as? [[String: Any]] else {
+            throw TrainingError("\(url.path): not a trace file (expected an object with traceEvents)")
+        }
+        var names: [String: String] = [:]   // "pid/tid" → thread name
+        var comm: [String: [Int: Double]] = [:], iteration: [String: [Int: Double]] = [:]
+        for e in events {
+            guard let pid = e["pid"] as? Int, let tid = e["tid"] as? Int else { continue }
+            let key = "\(pid)/\(tid)"
+            if e["ph"] as? String == "M", e["name"] as? String == "thread_name", let a = e["args"] as? [String: Any] {
+                names[key] = a["name"] as? String
+            }
+            guard e["ph"] as? String == "X", let name = e["name"] as? String, let dur = e["dur"] as? Double,
+                  let t = (e["args"] as? [String: Any])?["iteration"] as? Int else { continue }
+            if name == "iteration" { iteration[key, default: [:]][t] = dur }
+            if waitingSpans.contains(name) { comm[key, default: [:]][t, default: 0] += dur }
+        }
+        var workers: [[String: Any]] = []
+        for (key, iters) in iteration.sorted(by: { $0.key < $1.key }) {
+            let shares = iters.keys.sorted().map { (comm[key]?[$0] ?? 0) / iters[$0]! }
+            let skip = min(5, shares.count / 5)
+            let kept = Array(shares.dropFirst(skip))
+            workers.append(["worker": names[key] ?? key, "iterations": kept.count, "comm_fraction": median(kept),
+                            "comm_fraction_mean": kept.reduce(0, +) / Double(max(kept.count, 1))])
+        }
+        guard !workers.isEmpty else { throw TrainingError("\(url.path): no iteration spans (a trace of a distributed run, colad train --trace)") }
+        let mean = workers.map { $0["comm_fraction"] as! Double }.reduce(0, +) / Double(workers.count)
+        return ["workers": workers, "comm_fraction_mean_of_workers": mean]
+    }
 }

@@ -14,12 +14,15 @@ struct BenchComm: ParsableCommand {
         (authenticated and encrypted, as jobs run) and plain, in alternating rounds. \
         The pair channel sends the small preset's Assignment (batch 8) and Predictions messages and \
         echoes them. --metrics F adds the median phase times of a distributed run's metrics.jsonl \
-        and the share of the step spent communicating (all-reduce + pair channel + coordinator wait).
+        and the share of the step spent communicating (all-reduce + pair channel + coordinator wait), \
+        per phase the slowest worker's time; --trace F (a run's trace.json, colad train --trace) adds each \
+        worker's own share (its waits ÷ its iteration, median over iterations) and their mean.
         """)
 
     @Option(help: "Decision round trips to time.") var iterations = 2000
     @Option(help: "Repeats of each pair message.") var repeats = 200
     @Option(help: "A distributed run's metrics.jsonl to break down.") var metrics: String?
+    @Option(help: "A distributed run's trace.json (colad train --trace): each worker's own communication share.") var trace: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -58,6 +61,7 @@ struct BenchComm: ParsableCommand {
                 "pair_predictions_plain_us_median": median(predPlain) * 1e6,
             ]
             if let metrics { result["breakdown"] = try CommBenchmark.breakdown(metrics: URL(fileURLWithPath: metrics)) }
+            if let trace { result["per_worker"] = try CommBenchmark.perWorkerBreakdown(trace: URL(fileURLWithPath: trace)) }
             if json { printJSON(result); return }
             print(String(format: "decision round trip (stats sent → decision received), CURVE, loopback TCP, %d iterations: median %.0f µs, p90 %.0f µs, p99 %.0f µs (plain: median %.0f µs, ×%.2f)",
                          rtt.count, median(rtt) * 1e6, SampleStatistics.percentile(rtt, 0.9) * 1e6, SampleStatistics.percentile(rtt, 0.99) * 1e6,
@@ -71,6 +75,14 @@ struct BenchComm: ParsableCommand {
                              metrics!, b["iterations"] as! Int, (b["median_step_s"] as! Double) * 1e3, (b["comm_s"] as! Double) * 1e3,
                              (b["comm_fraction"] as! Double) * 100))
                 for (k, v) in med.sorted(by: { $0.key < $1.key }) { print(String(format: "  %-17@ %8.2f ms", k as NSString, v * 1e3)) }
+            }
+            if let p = result["per_worker"] as? [String: Any], let workers = p["workers"] as? [[String: Any]] {
+                print(String(format: "each worker's own communication share (%@: its waits ÷ its iteration, median over iterations): mean %.1f%%",
+                             trace!, (p["comm_fraction_mean_of_workers"] as! Double) * 100))
+                for w in workers {
+                    print(String(format: "  %@: %.1f%% (mean over iterations %.1f%%, %d iterations)", w["worker"] as! String,
+                                 (w["comm_fraction"] as! Double) * 100, (w["comm_fraction_mean"] as! Double) * 100, w["iterations"] as! Int))
+                }
             }
         } catch { fail(error) }
     }
