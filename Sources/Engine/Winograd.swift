@@ -237,24 +237,31 @@ func winogradWeightsAdjoint(_ du: UnsafePointer<Float>, o: Int, c: Int, _ tiling
     }
 }
 
+/// Runs `body` for every tile of an [N, H, W, ·] map, parallel over tile rows: the image b, the
+/// tile's output origin (oy, ox) (its input window starts one row and column before), its index
+/// t = (b·TY + ty)·TX + tx, and the task's scratch for vectors of `count` floats.
+@inline(__always)
+func forEachTile(_ shape: [Int], _ tiling: WinogradTiling, count c: Int,
+                 _ body: (_ b: Int, _ oy: Int, _ ox: Int, _ t: Int, _ tmp: UnsafeMutablePointer<Float>, _ zero: UnsafePointer<Float>) -> Void) {
+    let (ty, tx, m) = (tiling.tiles(shape[1]), tiling.tiles(shape[2]), tiling.m)
+    Parallel.forEach(shape[0] * ty) { row in
+        withScratch(tiling, count: c) { tmp, zero in
+            for txi in 0..<tx { body(row / ty, m * (row % ty), m * txi, row * tx + txi, tmp, zero) }
+        }
+    }
+}
+
 /// V[e, t, c] = (Bᵀ d B)[e] for every tile t = (image, ty, tx) and channel c.
 func winogradInput(_ x: UnsafePointer<Float>, shape: [Int], _ tiling: WinogradTiling, into v: UnsafeMutablePointer<Float>) {
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
-    let (ty, tx, m, a) = (tiling.tiles(h), tiling.tiles(w), tiling.m, tiling.alpha)
-    let plane = n * ty * tx * c
-    Parallel.forEach(n * ty) { row in
-        let b = row / ty, y0 = m * (row % ty) - 1
-        withScratch(tiling, count: c) { tmp, zero in
-            for txi in 0..<tx {
-                let x0 = m * txi - 1, t = row * tx + txi
-                sandwich(tiling.bt, count: c, tmp: tmp, zero: zero,
-                         x: { i, j in
-                             let (iy, ix) = (y0 + i, x0 + j)
-                             return iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * c : zero
-                         },
-                         out: { r, q in v + (r * a + q) * plane + t * c })
-            }
-        }
+    let a = tiling.alpha, plane = n * tiling.tiles(h) * tiling.tiles(w) * c
+    forEachTile(shape, tiling, count: c) { b, oy, ox, t, tmp, zero in
+        sandwich(tiling.bt, count: c, tmp: tmp, zero: zero,
+                 x: { i, j in
+                     let (iy, ix) = (oy - 1 + i, ox - 1 + j)
+                     return iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * c : zero
+                 },
+                 out: { r, q in v + (r * a + q) * plane + t * c })
     }
 }
 
@@ -285,35 +292,21 @@ func winogradInputAdjoint(_ dv: UnsafePointer<Float>, shape: [Int], _ tiling: Wi
 func winogradOutput(_ mm: UnsafePointer<Float>, shape: [Int], _ tiling: WinogradTiling, bias: UnsafePointer<Float>?,
                     into y: UnsafeMutablePointer<Float>) {
     let (n, h, w, o) = (shape[0], shape[1], shape[2], shape[3])
-    let (ty, tx, m, a) = (tiling.tiles(h), tiling.tiles(w), tiling.m, tiling.alpha)
-    let plane = n * ty * tx * o
-    Parallel.forEach(n * ty) { row in
-        let b = row / ty, oy = m * (row % ty)
-        withScratch(tiling, count: o) { tmp, zero in
-            for txi in 0..<tx {
-                let t = row * tx + txi, ox = m * txi
-                sandwich(tiling.at, count: o, tmp: tmp, zero: zero, bias: bias,
-                         x: { i, j in mm + (i * a + j) * plane + t * o },
-                         out: { r, q in oy + r < h && ox + q < w ? y + ((b * h + oy + r) * w + ox + q) * o : nil })
-            }
-        }
+    let a = tiling.alpha, plane = n * tiling.tiles(h) * tiling.tiles(w) * o
+    forEachTile(shape, tiling, count: o) { b, oy, ox, t, tmp, zero in
+        sandwich(tiling.at, count: o, tmp: tmp, zero: zero, bias: bias,
+                 x: { i, j in mm + (i * a + j) * plane + t * o },
+                 out: { r, q in oy + r < h && ox + q < w ? y + ((b * h + oy + r) * w + ox + q) * o : nil })
     }
 }
 
 /// dM = A dY Aᵀ for every tile and output channel (dY is 0 past the image).
 func winogradOutputAdjoint(_ dy: UnsafePointer<Float>, shape: [Int], _ tiling: WinogradTiling, into dm: UnsafeMutablePointer<Float>) {
     let (n, h, w, o) = (shape[0], shape[1], shape[2], shape[3])
-    let (ty, tx, m, a) = (tiling.tiles(h), tiling.tiles(w), tiling.m, tiling.alpha)
-    let plane = n * ty * tx * o
-    Parallel.forEach(n * ty) { row in
-        let b = row / ty, oy = m * (row % ty)
-        withScratch(tiling, count: o) { tmp, zero in
-            for txi in 0..<tx {
-                let t = row * tx + txi, ox = m * txi
-                sandwich(tiling.a, count: o, tmp: tmp, zero: zero,
-                         x: { i, j in oy + i < h && ox + j < w ? dy + ((b * h + oy + i) * w + ox + j) * o : zero },
-                         out: { r, q in dm + (r * a + q) * plane + t * o })
-            }
-        }
+    let a = tiling.alpha, plane = n * tiling.tiles(h) * tiling.tiles(w) * o
+    forEachTile(shape, tiling, count: o) { b, oy, ox, t, tmp, zero in
+        sandwich(tiling.a, count: o, tmp: tmp, zero: zero,
+                 x: { i, j in oy + i < h && ox + j < w ? dy + ((b * h + oy + i) * w + ox + j) * o : zero },
+                 out: { r, q in dm + (r * a + q) * plane + t * o })
     }
 }
