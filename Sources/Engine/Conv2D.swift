@@ -33,8 +33,10 @@ public enum ConvAlgorithm: String, Codable, CaseIterable, Sendable {
     /// median with F(4×4) from a side of 1 / 4 / 8 / 16: small ×1.15-1.20 / 1.14-1.21 / 1.24-1.26 /
     /// 1.27-1.30, tiny ×1.13-1.14 / 1.14-1.16 / 1.20-1.21 / 1.16-1.24): at a side of 4 an image is
     /// one F(4×4) tile and the weight transform and 36 thin GEMMs cost more than they save; 8 and
-    /// 16 are within the noise of each other, and 8 keeps F(4×4) on the 8×8 maps. A 1×1 map (the
-    /// head's last level at 128 px) is left to im2col: a 4×4 tile for one output.
+    /// 16 are within the noise of each other, and 8 keeps F(4×4) on the 8×8 maps. F(2×2) from a
+    /// side of 2, 4 or 8 within winograd4x4 (the three alternating in one process, 41 rounds, two
+    /// runs): within ±5 % of each other and not the same way twice, so 2 stays. A 1×1 map (P7 at 128 px with fpn_levels 5) is left to im2col: a 4×4 tile (16
+    /// products) for one output (9).
     public static let minSide2x2 = 2, minSide4x4 = 8
 }
 
@@ -90,8 +92,10 @@ public final class Conv2D {
         let g = geometry
         precondition(x.shape.count == 4 && x.c == g.inChannels,
                      "Conv2D(\(weight.name)): input \(x.shape), expected [N,H,W,\(g.inChannels)]")
-        let tiling = algorithm.tiling(height: x.h, width: x.w)
-        winograd = tiling == nil ? nil : tiling!.m == 2 ? winograd2x2 : winograd4x4
+        switch algorithm.tiling(height: x.h, width: x.w) {
+        case nil: winograd = nil
+        case let t?: winograd = t == .f2x2 ? winograd2x2 : winograd4x4
+        }
         if let winograd { return winograd.forward(x, training: training) }
         let (n, ho, wo) = (x.n, g.outSize(x.h), g.outSize(x.w))
         let r = n * ho * wo

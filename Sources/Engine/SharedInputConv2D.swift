@@ -11,8 +11,9 @@
 // Versus separate convolutions this saves k − 1 im2col and col2im passes and packs the columns
 // once per GEMM instead of k times; results differ only in summation order (dW is formed
 // before it is added to the gradient, where Conv2D accumulates in the GEMM).
-// Parts whose algorithm is Winograd (3×3 stride 1, `network_*.conv3x3: winograd`) run as separate
-// Winograd convolutions instead (each transforms the input itself): dx = Σ_i dx_i in part order.
+// Parts whose algorithm is Winograd (3×3 stride 1, `network_*.conv3x3: winograd | winograd4x4`)
+// run as separate convolutions instead, each taking its own form for the input's size (each
+// transforms the input itself; on a 1×1 map each runs im2col): dx = Σ_i dx_i in part order.
 
 public final class SharedInputConv2D {
     public let parts: [Conv2D]
