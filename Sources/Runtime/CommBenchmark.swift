@@ -132,14 +132,16 @@ public enum CommBenchmark {
             steps.append(t.values.reduce(0, +))
         }
         guard !steps.isEmpty else { throw TrainingError("\(url.path): no iteration lines with timings") }
-        // Skip the first iterations (warm-up of buffers and sockets).
-        let skip = min(5, steps.count / 5)
+        let skip = warmUpIterations(steps.count)
         var med: [String: Double] = [:]
         for (k, v) in phases { med[k] = median(Array(v.dropFirst(skip))) }
         let step = median(Array(steps.dropFirst(skip)))
         let comm = ["allreduce", "coordinator_wait", "pair"].compactMap { med[$0] }.reduce(0, +)
         return ["iterations": steps.count, "median_step_s": step, "median_phase_s": med, "comm_s": comm, "comm_fraction": comm / step]
     }
+
+    /// Iterations of a run's start left out of its medians (warm-up of buffers and sockets).
+    static func warmUpIterations(_ count: Int) -> Int { min(5, count / 5) }
 
     /// The phases a worker spends communicating or waiting for its peers (trace span names).
     static let waitingSpans: Set<String> = ["coordinator_wait", "pair_send", "pair_receive", "allreduce"]
@@ -172,8 +174,7 @@ public enum CommBenchmark {
         var workers: [[String: Any]] = []
         for (key, iters) in iteration.sorted(by: { $0.key < $1.key }) {
             let shares = iters.keys.sorted().map { (comm[key]?[$0] ?? 0) / iters[$0]! }
-            let skip = min(5, shares.count / 5)
-            let kept = Array(shares.dropFirst(skip))
+            let kept = Array(shares.dropFirst(warmUpIterations(shares.count)))
             workers.append(["worker": names[key] ?? key, "iterations": kept.count, "comm_fraction": median(kept),
                             "comm_fraction_mean": kept.reduce(0, +) / Double(max(kept.count, 1))])
         }

@@ -63,7 +63,8 @@ struct BenchOps: ParsableCommand {
         and splits GEMMs across its worker threads; see Sources/Engine/Gemm.swift.) train_gflops counts \
         the GEMM FLOPs of a forward+backward. Threads: COLAD_THREADS, else OPENBLAS_NUM_THREADS, else cores. \
         conv_fwd/conv_bwd: 3×3 convolutions at the small preset's stage shapes (im2col + sgemm); conv3x3s1_*: \
-        the stride-1 ones by im2col and by Winograd F(2×2,3×3) (Engine/Winograd.swift), alternating, ratio im2col ÷ Winograd.
+        the stride-1 ones by im2col and by Winograd F(2×2,3×3) and F(4×4,3×3) (Engine/Winograd.swift), each tiling on \
+        every layer, alternating, ratio im2col ÷ Winograd.
         """)
 
     @Option(help: "Timed rounds per measurement (medians reported).") var repeats = 9
@@ -93,17 +94,14 @@ struct BenchOps: ParsableCommand {
                 return DetectorNetwork(config: cfg, seed: 3)
             }
             let images = randomTensor([b, s, s, 3], seed: 1)
-            if nets.count == 1 {
-                print(String(format: "%@ fwd+bwd %.1f ms", name, medianSeconds(repeats: repeats) { trainStep(nets[0], images) } * 1e3))
-                return
-            }
             // Alternating step by step: every round times each algorithm once, back to back, so a
             // slow spell of the machine falls on all of them; ratios are per round.
-            for net in nets { trainStep(net, images) }
+            for net in nets { trainStep(net, images) }   // warm-up
             var seconds = [[Double]](repeating: [], count: nets.count)
             for _ in 0..<max(repeats, 1) {
                 for (i, net) in nets.enumerated() { let t0 = now(); trainStep(net, images); seconds[i].append(Double(now() - t0) / 1e9) }
             }
+            if nets.count == 1 { print(String(format: "%@ fwd+bwd %.1f ms", name, median(seconds[0]) * 1e3)); return }
             for (i, a) in algorithms.enumerated() {
                 let ratio = median(zip(seconds[0], seconds[i]).map { $0 / $1 })
                 print(String(format: "%@ fwd+bwd %@ %.1f ms  (%@ ÷ %@ per round, median: ×%.3f)", name, a.rawValue,
